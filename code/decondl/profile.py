@@ -1,0 +1,193 @@
+"""The run profile: how much training the deep-learning chapters do.
+
+Two profiles exist (see ``PROFILES``):
+
+``quick``
+    Small data sets and few epochs, so that the whole book builds on a 2-core
+    CPU in minutes. Numbers in the text are then those of a short training.
+``full``
+    The sizes the published book is built with on a GPU (a Colab T4-class card
+    needs about ten minutes per training chapter).
+
+The active profile is chosen by :func:`current`: the environment variable
+``DECONDL_PROFILE`` wins; otherwise ``full`` if TensorFlow sees a GPU, else
+``quick``. GPU detection runs in a child process, so asking for the profile
+never imports TensorFlow into the caller.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import subprocess
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+__all__ = ["ENV_VAR", "PROFILES", "Profile", "current", "gpu_available", "get"]
+
+#: Name of the environment variable that selects the profile.
+ENV_VAR = "DECONDL_PROFILE"
+#: Set next to ``ENV_VAR`` by the book build, to tell kernels how the profile was chosen.
+SOURCE_VAR = "DECONDL_PROFILE_SOURCE"
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A named set of training sizes.
+
+    Parameters
+    ----------
+    name : {"quick", "full"}
+        Profile name.
+    description : str
+        One sentence for readers.
+    params : Mapping[str, int or float]
+        Training sizes (epochs, steps, numbers of images) used by the chapters.
+        Read them with ``profile["key"]``.
+    source : str
+        How the profile was chosen (for the line the chapters print).
+    """
+
+    name: str
+    description: str
+    params: Mapping[str, int | float] = field(default_factory=dict)
+    source: str = "explicit"
+
+    def __post_init__(self):
+        object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
+
+    def __getitem__(self, key: str) -> int | float:
+        """Return the training parameter ``key``."""
+        try:
+            return self.params[key]
+        except KeyError:
+            raise KeyError(
+                f"profile {self.name!r} has no parameter {key!r}; "
+                f"known parameters: {sorted(self.params)}"
+            ) from None
+
+    def describe(self) -> str:
+        """Return the one line every training chapter prints."""
+        return f"Run profile: {self.name} ({self.source}). {self.description}"
+
+
+PROFILES: Mapping[str, Profile] = MappingProxyType(
+    {
+        "quick": Profile(
+            name="quick",
+            description="Small training sizes that run on a laptop CPU in minutes.",
+            params={},
+        ),
+        "full": Profile(
+            name="full",
+            description="Training sizes of the published book, meant for a GPU.",
+            params={},
+        ),
+    }
+)
+
+_DETECT_GPU = (
+    "import os; os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3'); "
+    "import tensorflow as tf; print(len(tf.config.list_physical_devices('GPU')))"
+)
+
+
+@functools.lru_cache(maxsize=1)
+def gpu_available(timeout_s: float = 180.0) -> bool:
+    """Tell whether TensorFlow sees at least one GPU.
+
+    The check runs ``tensorflow`` in a child process so that the calling
+    process does not import it (importing TensorFlow costs seconds and memory
+    that chapters without deep learning should not pay). The answer is cached.
+
+    Parameters
+    ----------
+    timeout_s : float
+        Seconds to wait for the child process.
+
+    Returns
+    -------
+    bool
+        ``False`` when TensorFlow is not installed, fails to start, or sees no GPU.
+    """
+    try:
+        result = subprocess.run(
+            [sys.executable, "-c", _DETECT_GPU],
+            capture_output=True,
+            text=True,
+            timeout=timeout_s,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    if result.returncode != 0:
+        return False
+    lines = result.stdout.strip().splitlines()
+    return bool(lines) and lines[-1].isdigit() and int(lines[-1]) > 0
+
+
+def get(name: str) -> Profile:
+    """Return the profile called ``name``.
+
+    Parameters
+    ----------
+    name : {"quick", "full"}
+        Profile name (case and surrounding blanks are ignored).
+
+    Returns
+    -------
+    Profile
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not a known profile.
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a str, got {type(name).__name__}")
+    key = name.strip().lower()
+    if key not in PROFILES:
+        raise ValueError(f"unknown run profile {name!r}; expected one of {sorted(PROFILES)}")
+    return PROFILES[key]
+
+
+def current() -> Profile:
+    """Return the active run profile.
+
+    ``DECONDL_PROFILE`` wins if it is set and not empty; otherwise the profile
+    is ``full`` when TensorFlow sees a GPU (:func:`gpu_available`) and ``quick``
+    when it does not.
+
+    Returns
+    -------
+    Profile
+        With ``source`` telling how it was chosen.
+
+    Raises
+    ------
+    ValueError
+        If ``DECONDL_PROFILE`` names an unknown profile.
+
+    Examples
+    --------
+    >>> import os
+    >>> os.environ["DECONDL_PROFILE"] = "quick"
+    >>> current().name
+    'quick'
+    """
+    requested = os.environ.get(ENV_VAR, "").strip()
+    if requested:
+        try:
+            chosen = get(requested)
+        except ValueError as error:
+            raise ValueError(f"{ENV_VAR}={requested!r}: {error}") from None
+        return _with_source(chosen, os.environ.get(SOURCE_VAR) or f"set by {ENV_VAR}")
+    if gpu_available():
+        return _with_source(PROFILES["full"], "TensorFlow sees a GPU")
+    return _with_source(PROFILES["quick"], "no GPU seen by TensorFlow")
+
+
+def _with_source(profile: Profile, source: str) -> Profile:
+    return Profile(profile.name, profile.description, profile.params, source)
