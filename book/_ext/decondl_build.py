@@ -30,7 +30,9 @@ def _resolve_profile(app: Sphinx, config: Config) -> None:
     if not config.nb_execution_cache_path:
         cache = Path(app.outdir).parent / ".jupyter_cache" / active.name
         config.nb_execution_cache_path = str(cache.resolve())
-    logger.info("decondl: %s; execution cache %s", active.describe(), config.nb_execution_cache_path)
+    logger.info(
+        "decondl: %s; execution cache %s", active.describe(), config.nb_execution_cache_path
+    )
 
 
 def setup(app: Sphinx) -> dict:

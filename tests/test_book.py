@@ -1,0 +1,81 @@
+"""Build the whole book once (quick profile, fresh cache, temp folder) and inspect the result."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, toc_files
+
+pytestmark = pytest.mark.book
+
+BUILD_TIMEOUT_S = 45 * 60
+SPHINX_PROBLEM = re.compile(r"\b(WARNING|ERROR|CRITICAL|SEVERE):")
+
+
+@dataclass
+class Build:
+    returncode: int
+    log: str
+    html: Path
+    executed: Path
+
+
+@pytest.fixture(scope="session")
+def book(tmp_path_factory) -> Build:
+    out = tmp_path_factory.mktemp("book")
+    env = dict(os.environ, DECONDL_PROFILE="quick")
+    env.pop("DECONDL_PROFILE_SOURCE", None)
+    jb = Path(sys.executable).with_name("jupyter-book")
+    cmd = [str(jb), "build", str(ROOT), "--path-output", str(out), "-n", "-W", "--keep-going"]
+    proc = subprocess.run(
+        cmd, env=env, capture_output=True, text=True, timeout=BUILD_TIMEOUT_S, check=False
+    )
+    log = proc.stdout + proc.stderr
+    (out / "build.log").write_text(log)
+    return Build(proc.returncode, log, out / "_build" / "html", out / "_build" / "jupyter_execute")
+
+
+def executed_notebooks(book: Build) -> dict[str, dict]:
+    return {
+        str(path.relative_to(book.executed).with_suffix("")): json.loads(path.read_text())
+        for path in book.executed.rglob("*.ipynb")
+    }
+
+
+def test_build_succeeds_with_zero_warnings(book):
+    # Sphinx/docutils messages look like "<file>:<line>: WARNING: ..." (kernel logs such as
+    # "[IPKernelApp] WARNING | ..." are not build warnings).
+    warnings = [line for line in book.log.splitlines() if SPHINX_PROBLEM.search(line)]
+    assert book.returncode == 0, "\n".join(warnings) or book.log[-5000:]
+    assert not warnings, "\n".join(warnings)
+    assert "build succeeded" in book.log
+
+
+def test_every_toc_page_has_html(book):
+    missing = [name for name in toc_files() if not (book.html / f"{name}.html").is_file()]
+    assert not missing, missing
+    assert (book.html / "index.html").is_file()
+
+
+def test_executed_pages_have_outputs_and_no_errors(book):
+    notebooks = executed_notebooks(book)
+    assert "book/intro" in notebooks, sorted(notebooks)
+    for name, nb in notebooks.items():
+        cells = [c for c in nb["cells"] if c["cell_type"] == "code"]
+        outputs = [o for c in cells for o in c.get("outputs", [])]
+        assert outputs, f"{name}: executed but produced no output"
+        errors = [o for o in outputs if o["output_type"] == "error"]
+        assert not errors, f"{name}: {errors[0].get('ename')}: {errors[0].get('evalue')}"
+
+
+def test_pages_were_built_in_the_quick_profile(book):
+    intro = (book.html / "book" / "intro.html").read_text()
+    assert "Run profile: quick" in intro

@@ -1,0 +1,71 @@
+import os
+import subprocess
+import sys
+
+import pytest
+
+from decondl import profile
+
+
+def test_env_var_wins(monkeypatch):
+    monkeypatch.setenv(profile.ENV_VAR, "full")
+    monkeypatch.delenv(profile.SOURCE_VAR, raising=False)
+    monkeypatch.setattr(profile, "gpu_available", lambda: pytest.fail("must not detect the GPU"))
+    active = profile.current()
+    assert active.name == "full"
+    assert "DECONDL_PROFILE" in active.describe()
+
+
+@pytest.mark.parametrize("value", [" Quick ", "QUICK", "quick"])
+def test_env_var_is_normalised(monkeypatch, value):
+    monkeypatch.setenv(profile.ENV_VAR, value)
+    assert profile.current().name == "quick"
+
+
+def test_unknown_profile_is_a_clear_error(monkeypatch):
+    monkeypatch.setenv(profile.ENV_VAR, "fast")
+    with pytest.raises(ValueError, match=r"DECONDL_PROFILE='fast'.*quick"):
+        profile.current()
+
+
+@pytest.mark.parametrize(("gpu", "expected"), [(True, "full"), (False, "quick")])
+def test_detection_when_unset(monkeypatch, gpu, expected):
+    monkeypatch.delenv(profile.ENV_VAR, raising=False)
+    monkeypatch.setattr(profile, "gpu_available", lambda: gpu)
+    active = profile.current()
+    assert active.name == expected
+    assert "GPU" in active.source
+
+
+def test_get_rejects_bad_names():
+    with pytest.raises(TypeError, match="name must be a str"):
+        profile.get(3)
+    with pytest.raises(ValueError, match="unknown run profile"):
+        profile.get("medium")
+
+
+def test_profiles_are_read_only_and_name_missing_keys():
+    quick = profile.get("quick")
+    with pytest.raises(TypeError):
+        quick.params["epochs"] = 1
+    with pytest.raises(KeyError, match="no parameter 'nope'"):
+        quick["nope"]
+
+
+def test_full_and_quick_define_the_same_parameters():
+    assert set(profile.get("quick").params) == set(profile.get("full").params)
+
+
+def test_detection_does_not_import_tensorflow_in_the_caller():
+    env = {k: v for k, v in os.environ.items() if k != profile.ENV_VAR}
+    code = (
+        "import sys, decondl.profile as p; active = p.current(); "
+        "assert 'tensorflow' not in sys.modules, 'tensorflow was imported'; print(active.name)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr
+    # This test machine has no GPU; on a GPU machine the answer is "full".
+    expected = "full" if profile.gpu_available() else "quick"
+    assert result.stdout.strip() == expected
