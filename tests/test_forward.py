@@ -233,3 +233,28 @@ def test_to_truth_units_known_answer_and_errors():
         forward.to_truth_units(np.ones(3), photons=1, background=-2)
     with pytest.raises(ValueError, match="image must contain only"):
         forward.to_truth_units(np.array([np.nan]), photons=1)
+
+
+class TestMicroscope:
+    def test_psf_is_the_airy_psf_of_its_parameters(self):
+        from decondl.psf import airy_psf
+
+        scope = forward.Microscope(na=1.0, psf_size_px=21)
+        expected = airy_psf((21, 21), wavelength_um=0.52, na=1.0, pixel_size_um=0.065)
+        np.testing.assert_array_equal(scope.psf(), expected)
+
+    def test_acquire_matches_the_function_and_round_trips_the_scale(self):
+        scope = forward.Microscope()
+        truth = np.zeros((80, 80))
+        truth[5:75, 5:75] = 1.0
+        image = scope.acquire(truth, rng=np.random.default_rng(3))
+        same = forward.acquire(
+            truth, scope.psf(), photons=200.0, background=10.0, read_noise=2.0, rng=3
+        )
+        np.testing.assert_array_equal(image, same)
+        # More than a PSF width inside the square the blurred truth is 1: maps back to 1.
+        assert scope.to_truth_units(image)[25:55, 25:55].mean() == pytest.approx(1.0, abs=0.02)
+
+    def test_bad_parameters_are_reported_by_name(self):
+        with pytest.raises(ValueError, match="na"):
+            forward.Microscope(na=-1).psf()

@@ -1,25 +1,47 @@
-"""Sphinx extension of the course book: one run profile and one execution cache per build.
+"""Sphinx extension of the course book: one run profile and one honest execution cache per build.
 
-The profile is resolved once in the build process (``DECONDL_PROFILE`` wins, else
-GPU detection) and exported to the environment, so that every notebook kernel the
-build starts uses the same profile. Quick and full builds never share executed
-outputs: the jupyter-cache lives in ``<build>/.jupyter_cache/<profile>`` unless
-``execute.cache`` in ``_config.yml`` names a folder explicitly, and the profile is a
-config value whose change makes Sphinx re-read every page.
+* **Profile.** The run profile is resolved once in the build process (``DECONDL_PROFILE``
+  wins, else GPU detection) and exported to the environment, so every notebook kernel the
+  build starts uses the same profile. The profile is a config value: switching it makes
+  Sphinx re-read every page.
+* **Separate caches.** Quick and full builds never share executed outputs: the
+  jupyter-cache lives in ``<build>/.jupyter_cache/<profile>`` unless ``execute.cache`` in
+  ``_config.yml`` names a folder explicitly.
+* **Package changes.** jupyter-cache keys a page on its code cells only, so a change inside
+  ``decondl`` would silently reuse stale outputs. The cache therefore records a hash of the
+  package's source; when it differs, the cache is emptied and every page re-executed.
+* **Failures are not forgotten.** Sphinx does not re-read an unchanged page, so a page whose
+  execution failed would look fine on the next build (its warnings are not repeated). Pages
+  whose last execution failed are always re-read.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+import shutil
 from pathlib import Path
 
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.util import logging
 
+import decondl
 from decondl import profile
 
 logger = logging.getLogger(__name__)
+
+_STAMP = "decondl-source.sha256"
+
+
+def package_hash() -> str:
+    """Return a SHA-256 over the path and content of every source file of ``decondl``."""
+    root = Path(decondl.__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def _resolve_profile(app: Sphinx, config: Config) -> None:
@@ -30,13 +52,38 @@ def _resolve_profile(app: Sphinx, config: Config) -> None:
     if not config.nb_execution_cache_path:
         cache = Path(app.outdir).parent / ".jupyter_cache" / active.name
         config.nb_execution_cache_path = str(cache.resolve())
-    logger.info(
-        "decondl: %s; execution cache %s", active.describe(), config.nb_execution_cache_path
-    )
+    source_hash = package_hash()
+    config.decondl_source_hash = source_hash
+    _invalidate_stale_cache(Path(config.nb_execution_cache_path), source_hash)
+    logger.info("decondl: %s", active.describe())
+    logger.info("decondl: execution cache %s", config.nb_execution_cache_path)
+
+
+def _invalidate_stale_cache(cache: Path, source_hash: str) -> None:
+    stamp = cache / _STAMP
+    if cache.exists() and (not stamp.exists() or stamp.read_text().strip() != source_hash):
+        logger.info("decondl: the package changed since the cache was filled; re-executing")
+        shutil.rmtree(cache)
+    cache.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(source_hash + "\n")
+
+
+def _reread_failed_pages(app, env, added, changed, removed) -> list[str]:
+    metadata = getattr(env, "nb_metadata", {}) or {}
+    failed = [
+        docname
+        for docname, data in metadata.items()
+        if (data.get("exec_data") or {}).get("succeeded") is False and docname in env.found_docs
+    ]
+    if failed:
+        logger.info("decondl: re-reading pages whose execution failed last time: %s", failed)
+    return failed
 
 
 def setup(app: Sphinx) -> dict:
-    # rebuild="env": a different profile makes Sphinx re-read (and re-execute) every page.
+    # rebuild="env": a different profile or package makes Sphinx re-read (and re-run) every page.
     app.add_config_value("decondl_profile", "", rebuild="env", types=[str])
+    app.add_config_value("decondl_source_hash", "", rebuild="env", types=[str])
     app.connect("config-inited", _resolve_profile, priority=100)
-    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
+    app.connect("env-get-outdated", _reread_failed_pages)
+    return {"version": "1.1", "parallel_read_safe": True, "parallel_write_safe": True}

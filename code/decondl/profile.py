@@ -78,12 +78,23 @@ PROFILES: Mapping[str, Profile] = MappingProxyType(
         "quick": Profile(
             name="quick",
             description="Small training sizes that run on a laptop CPU in minutes.",
-            params={},
+            params={
+                # chapter 2 (U-Net and the receptive field): shallow CNN vs U-Net
+                "unet_train_images": 200,
+                "unet_test_images": 16,
+                "unet_epochs": 15,
+                "unet_steps_per_epoch": 40,
+            },
         ),
         "full": Profile(
             name="full",
             description="Training sizes of the published book, meant for a GPU.",
-            params={},
+            params={
+                "unet_train_images": 2000,
+                "unet_test_images": 64,
+                "unet_epochs": 100,
+                "unet_steps_per_epoch": 100,
+            },
         ),
     }
 )
