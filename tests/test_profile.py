@@ -69,3 +69,18 @@ def test_detection_does_not_import_tensorflow_in_the_caller():
     # This test machine has no GPU; on a GPU machine the answer is "full".
     expected = "full" if profile.gpu_available() else "quick"
     assert result.stdout.strip() == expected
+
+
+def test_model_dir_is_per_profile_and_configurable(monkeypatch, tmp_path):
+    monkeypatch.setenv(profile.MODEL_DIR_VAR, str(tmp_path))
+    assert profile.model_dir("care-1a2b", profile.get("full")) == tmp_path / "full" / "care-1a2b"
+    monkeypatch.setenv(profile.ENV_VAR, "quick")
+    assert profile.model_dir("care") == tmp_path / "quick" / "care"
+    monkeypatch.delenv(profile.MODEL_DIR_VAR)
+    assert profile.model_dir("care").parts[-4:] == ("decondl", "models", "quick", "care")
+
+
+@pytest.mark.parametrize("name", ["", "..", "a/b", "../x", 3])
+def test_model_dir_rejects_paths(name):
+    with pytest.raises(ValueError, match="plain folder name"):
+        profile.model_dir(name, profile.get("quick"))

@@ -52,6 +52,10 @@ def _resolve_profile(app: Sphinx, config: Config) -> None:
     if not config.nb_execution_cache_path:
         cache = Path(app.outdir).parent / ".jupyter_cache" / active.name
         config.nb_execution_cache_path = str(cache.resolve())
+    # Trained models live next to the execution cache, per profile (profile.model_dir).
+    os.environ.setdefault(
+        profile.MODEL_DIR_VAR, str((Path(app.outdir).parent / "models").resolve())
+    )
     source_hash = package_hash()
     config.decondl_source_hash = source_hash
     _invalidate_stale_cache(Path(config.nb_execution_cache_path), source_hash)

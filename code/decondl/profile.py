@@ -19,18 +19,31 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import MappingProxyType
 
-__all__ = ["ENV_VAR", "PROFILES", "Profile", "current", "gpu_available", "get"]
+__all__ = [
+    "ENV_VAR",
+    "MODEL_DIR_VAR",
+    "PROFILES",
+    "Profile",
+    "current",
+    "get",
+    "gpu_available",
+    "model_dir",
+]
 
 #: Name of the environment variable that selects the profile.
 ENV_VAR = "DECONDL_PROFILE"
 #: Set next to ``ENV_VAR`` by the book build, to tell kernels how the profile was chosen.
 SOURCE_VAR = "DECONDL_PROFILE_SOURCE"
+#: Folder under which trained models are kept (the book build sets it to ``_build/models``).
+MODEL_DIR_VAR = "DECONDL_MODEL_DIR"
 
 
 @dataclass(frozen=True)
@@ -198,6 +211,43 @@ def current() -> Profile:
     if gpu_available():
         return _with_source(PROFILES["full"], "TensorFlow sees a GPU")
     return _with_source(PROFILES["quick"], "no GPU seen by TensorFlow")
+
+
+def model_dir(name: str, profile: Profile | None = None) -> Path:
+    """Return the folder where the model ``name`` trained in ``profile`` is kept.
+
+    Models are kept per profile, so a quick model is never mistaken for a full one:
+    ``$DECONDL_MODEL_DIR/<profile>/<name>``, where ``DECONDL_MODEL_DIR`` defaults to
+    ``~/.cache/decondl/models``. The book build points it into ``_build/models`` (git-ignored,
+    removed by ``make clean``). The folder is not created here.
+
+    Parameters
+    ----------
+    name : str
+        Model name: a single folder name (letters, digits, ``-``, ``_``, ``.``), which should
+        encode everything the model depends on (e.g. a hash of its configuration and data).
+    profile : Profile, optional
+        Defaults to :func:`current`.
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is empty or is not a plain folder name.
+    """
+    if (
+        not isinstance(name, str)
+        or not re.fullmatch(r"[A-Za-z0-9._-]+", name)
+        or name in {".", ".."}
+    ):
+        raise ValueError(f"name must be a plain folder name (letters, digits, . _ -), got {name!r}")
+    profile = current() if profile is None else profile
+    base = os.environ.get(MODEL_DIR_VAR, "").strip()
+    root = Path(base).expanduser() if base else Path.home() / ".cache" / "decondl" / "models"
+    return root / profile.name / name
 
 
 def _with_source(profile: Profile, source: str) -> Profile:
