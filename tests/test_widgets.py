@@ -256,3 +256,71 @@ def test_image_formation_explorer_redraws_with_the_chosen_values(monkeypatch):
     assert calls[-1].na == pytest.approx(1.2)
     assert calls[-1].photons == pytest.approx(1000.0)
     assert calls[-1].background == pytest.approx(10.0)  # untouched settings keep the defaults
+
+
+# --------------------------------------------------------------------------- chapter 4
+
+
+def test_plot_tuning_curve_marks_the_choice_and_the_reference():
+    fig = plotting.plot_tuning_curve(
+        [1e-3, 1e-2, 1e-1], [20.0, 24.0, 22.0], best=1e-2, xlabel="balance", logx=True, reference=19
+    )
+    (ax,) = fig.axes
+    curve, chosen, reference = ax.lines
+    np.testing.assert_array_equal(curve.get_ydata(), [20.0, 24.0, 22.0])
+    assert list(chosen.get_xdata()) == [1e-2, 1e-2]
+    assert list(reference.get_ydata()) == [19, 19]
+    assert ax.get_xscale() == "log"
+    with pytest.raises(ValueError, match="same non-zero length"):
+        plotting.plot_tuning_curve([1, 2], [1.0], best=1, xlabel="x")
+
+
+def test_plot_wiener_shows_the_wiener_result_and_its_psnr():
+    from decondl import deconvolve, metrics
+    from decondl.psf import gaussian_psf
+
+    truth = np.zeros((40, 40))
+    truth[15:25, 12:30] = 1.0
+    h = gaussian_psf((9, 9), 1.5)
+    blurred = np.random.default_rng(0).normal(truth, 0.05)
+    fig = plotting.plot_wiener(blurred, h, truth, 0.05, crop=(slice(5, 35), slice(5, 35)))
+    shown = [ax for ax in fig.axes if ax.images]
+    expected = deconvolve.wiener(blurred, h, 0.05)
+    np.testing.assert_array_equal(shown[1].images[0].get_array(), expected[5:35, 5:35])
+    assert f"({metrics.psnr(truth, expected):.1f} dB)" in shown[1].get_title()
+
+
+def test_plot_rl_iteration_and_its_explorer(monkeypatch):
+    history = {0: np.zeros((8, 8)), 10: np.ones((8, 8))}
+    truth = np.full((8, 8), 0.5)
+    fig = plotting.plot_rl_iteration(history, truth, 10, scores={10: 12.345})
+    first = next(ax for ax in fig.axes if ax.images)
+    assert first.get_title() == "Richardson-Lucy, 10 iterations (12.3 dB)"
+    with pytest.raises(ValueError, match="iteration 5 was not stored"):
+        plotting.plot_rl_iteration(history, truth, 5)
+
+    calls = []
+    monkeypatch.setattr(
+        plotting, "plot_rl_iteration", lambda h, t, k, scores=None: calls.append(k) or Figure()
+    )
+    box = widgets.rl_explorer(history, truth)
+    assert calls == [0]
+    box.controls["iteration"].value = 10
+    assert calls == [0, 10]
+    with pytest.raises(ValueError, match="empty"):
+        widgets.rl_explorer({}, truth)
+
+
+def test_wiener_explorer_passes_the_slider_value(monkeypatch):
+    calls = []
+    monkeypatch.setattr(
+        plotting,
+        "plot_wiener",
+        lambda y, h, t, balance, crop=None: calls.append(balance) or Figure(),
+    )
+    box = widgets.wiener_explorer(image(), np.ones((3, 3)), image(), balance=1e-3)
+    assert calls == [pytest.approx(1e-3)]
+    box.controls["balance"].value = 0.1
+    assert calls[-1] == pytest.approx(0.1)
+    with pytest.raises(ValueError, match="balance must be in"):
+        widgets.wiener_explorer(image(), np.ones((3, 3)), image(), balance=100)

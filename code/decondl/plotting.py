@@ -32,8 +32,11 @@ __all__ = [
     "plot_images",
     "plot_receptive_field_maps",
     "plot_receptive_field_vs_psf",
+    "plot_rl_iteration",
     "plot_task_types",
+    "plot_tuning_curve",
     "plot_unet_architecture",
+    "plot_wiener",
 ]
 
 
@@ -802,3 +805,493 @@ def plot_image_formation(truth: np.ndarray, scope: Microscope, *, rng) -> Figure
         pixel_size_um=scope.pixel_size_um,
     )
     return fig
+
+
+# --------------------------------------------------------------------------- chapter 4
+
+
+def plot_tuning_curve(
+    values,
+    scores,
+    *,
+    best,
+    xlabel: str,
+    ylabel: str = "PSNR to the truth (dB)",
+    logx: bool = False,
+    reference: float | None = None,
+    reference_label: str = "raw image",
+) -> Figure:
+    """Plot a quality score against a method parameter and mark the chosen value.
+
+    Used for the Wiener ``balance`` sweep and the Richardson-Lucy semi-convergence curve
+    (PSNR against iteration) of chapter 4.
+
+    Parameters
+    ----------
+    values, scores : sequence of float, same length
+        Parameter values and their scores.
+    best : float
+        The chosen parameter value (marked with a vertical line).
+    xlabel, ylabel : str
+        Axis labels.
+    logx : bool
+        Logarithmic parameter axis.
+    reference : float, optional
+        A horizontal reference level (e.g. the raw image's PSNR).
+    reference_label : str
+        Legend text of the reference level.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    ValueError
+        If ``values`` and ``scores`` differ in length or are empty.
+    """
+    values = np.asarray(values, dtype=float)
+    scores = np.asarray(scores, dtype=float)
+    if values.shape != scores.shape or values.ndim != 1 or values.size == 0:
+        raise ValueError(
+            f"values and scores must be 1D of the same non-zero length, got {values.shape} "
+            f"and {scores.shape}"
+        )
+    fig = Figure(figsize=(5.5, 3.4), layout="constrained")
+    ax = fig.subplots()
+    ax.plot(values, scores, "-", color="tab:blue", label="validation image")
+    ax.axvline(best, color="tab:orange", ls="--", label=f"chosen: {best:g}")
+    if reference is not None:
+        ax.axhline(reference, color="gray", ls=":", label=reference_label)
+    if logx:
+        ax.set_xscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    return fig
+
+
+def plot_wiener(image, psf_array, truth, balance: float, *, crop=None) -> Figure:
+    """Wiener-filter ``image`` with ``balance`` and show it next to the input and the truth.
+
+    The pure function behind :func:`decondl.widgets.wiener_explorer` (chapter 4).
+
+    Parameters
+    ----------
+    image : ndarray, shape (ny, nx)
+        Acquisition in the truth's units (see :func:`decondl.forward.to_truth_units`).
+    psf_array : ndarray, shape (py, px)
+        The PSF.
+    truth : ndarray, shape (ny, nx)
+        Ground truth, for the PSNR in the titles.
+    balance : float
+        Wiener regularisation (>= 0), see :func:`decondl.deconvolve.wiener`.
+    crop : tuple of slice, optional
+        Region to show (the PSNR is computed on the whole image).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from decondl import deconvolve, metrics
+
+    restored = deconvolve.wiener(image, psf_array, balance)
+    crop = (slice(None), slice(None)) if crop is None else crop
+    return plot_images(
+        [image[crop], restored[crop], truth[crop]],
+        [
+            f"acquisition ({metrics.psnr(truth, image):.1f} dB)",
+            f"Wiener, balance {balance:.2g} ({metrics.psnr(truth, restored):.1f} dB)",
+            "ground truth",
+        ],
+        cmap="magma",
+        size=3.0,
+        vrange=(0.0, float(truth.max())),
+    )
+
+
+def plot_rl_iteration(history, truth, iteration: int, *, scores=None) -> Figure:
+    """Show one stored Richardson-Lucy estimate next to the truth.
+
+    The pure function behind :func:`decondl.widgets.rl_explorer` (chapter 4).
+
+    Parameters
+    ----------
+    history : Mapping[int, ndarray]
+        Estimates (truth units) by iteration number, e.g. collected with the ``callback``
+        of :func:`decondl.deconvolve.richardson_lucy`.
+    truth : ndarray
+        Ground truth of the same shape as the estimates.
+    iteration : int
+        A key of ``history``.
+    scores : Mapping[int, float], optional
+        PSNR by iteration, shown in the title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    ValueError
+        If ``iteration`` was not stored.
+    """
+    if iteration not in history:
+        raise ValueError(f"iteration {iteration} was not stored; stored: {sorted(history)}")
+    title = f"Richardson-Lucy, {iteration} iterations"
+    if scores is not None and iteration in scores:
+        title += f" ({scores[iteration]:.1f} dB)"
+    return plot_images(
+        [history[iteration], truth],
+        [title, "ground truth"],
+        cmap="magma",
+        size=3.5,
+        vrange=(0.0, float(np.max(truth))),
+    )
+
+
+# --------------------------------------------------------------------------- chapter 6
+
+
+def _outline_rgb(image, labels, *, vrange=None, seed: int = 0) -> np.ndarray:
+    """Grey image with the outlines of ``labels`` drawn in label colours (RGB, floats)."""
+    from skimage.segmentation import find_boundaries
+
+    image = np.asarray(image, dtype=float)
+    labels = np.asarray(labels)
+    lo, hi = vrange if vrange is not None else np.percentile(image, [1, 99.8])
+    grey = np.clip((image - lo) / (hi - lo if hi > lo else 1.0), 0, 1)
+    rgb = np.repeat(grey[..., None], 3, axis=-1)
+    n = int(labels.max()) if labels.size else 0
+    if n:
+        edges = find_boundaries(labels, mode="inner")
+        colours = label_cmap(n, seed=seed)(labels)[..., :3]
+        rgb[edges] = colours[edges]
+    return rgb
+
+
+def plot_label_overlays(
+    image, labels: Mapping[str, np.ndarray], *, ncols: int | None = None, size: float = 3.0
+) -> Figure:
+    """Show instance labels of several methods as coloured outlines on the same image.
+
+    Parameters
+    ----------
+    image : array_like, shape (ny, nx)
+        The image to draw on (grey, scaled to its 1st-99.8th percentiles).
+    labels : mapping of str to array_like of int, each shape (ny, nx)
+        Title -> instance labels (0 = background); each panel shows the object count.
+    ncols : int, optional
+        Panels per row (default: all in one row).
+    size : float
+        Side of each panel in inches.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    ValueError
+        If no labels are given or a label image does not have the image's shape.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> lab = np.zeros((16, 16), int); lab[4:9, 4:9] = 1
+    >>> len(plot_label_overlays(lab * 1.0, {"a": lab, "b": lab}).axes)
+    2
+    """
+    image = np.asarray(image, dtype=float)
+    if not labels:
+        raise ValueError("labels must hold at least one label image")
+    panels, titles = [], []
+    for name, lab in labels.items():
+        lab = np.asarray(lab)
+        if lab.shape != image.shape:
+            raise ValueError(f"labels[{name!r}] has shape {lab.shape}, image {image.shape}")
+        panels.append(_outline_rgb(image, lab))
+        titles.append(f"{name}: {len(np.unique(lab[lab > 0]))}")
+    ncols = len(panels) if ncols is None else max(1, min(int(ncols), len(panels)))
+    nrows = -(-len(panels) // ncols)
+    fig = Figure(figsize=(size * ncols, size * nrows + 0.3), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
+    for ax in axes:
+        ax.set_axis_off()
+    for ax, panel, title in zip(axes, panels, titles, strict=False):
+        ax.imshow(panel, interpolation="nearest")
+        ax.set_title(title, fontsize=10)
+    return fig
+
+
+def plot_ap_curves(scores: Mapping[str, Mapping[float, float]]) -> Figure:
+    """Plot average precision against the IoU threshold for several methods.
+
+    Parameters
+    ----------
+    scores : mapping of str to mapping of float to float
+        Method -> {IoU threshold: AP}, e.g. from :func:`decondl.metrics.average_precision`.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> len(plot_ap_curves({"a": {0.5: 0.9, 0.7: 0.6}}).axes)
+    1
+    """
+    fig = Figure(figsize=(5.0, 3.2), layout="constrained")
+    ax = fig.subplots()
+    markers = "osD^v<>"
+    for index, (name, curve) in enumerate(scores.items()):
+        taus = sorted(curve)
+        ax.plot(taus, [curve[t] for t in taus], marker=markers[index % len(markers)], label=name)
+    ax.set_xlabel("IoU threshold")
+    ax.set_ylabel("average precision")
+    ax.set_ylim(0, 1.02)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=9)
+    return fig
+
+
+def plot_star_convex(image, prob, dist, point, *, grid=(1, 1), half_width_px: int = 24) -> Figure:
+    """Show StarDist's view of one object: its rays and polygon, and the probability map.
+
+    Parameters
+    ----------
+    image : array_like, shape (ny, nx)
+        The input image.
+    prob : array_like, shape (ny / g0, nx / g1)
+        Object probability on the grid (predicted, or the training target).
+    dist : array_like, shape (ny / g0, nx / g1, n_rays)
+        Ray lengths in input pixels.
+    point : (int, int)
+        The object centre ``(y, x)`` in input pixels.
+    grid : (int, int)
+        Subsampling of ``prob`` and ``dist``.
+    half_width_px : int
+        Half side of the crop around ``point`` (pixels).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Left: image crop with the rays and the polygon; right: the probability map, with the
+        crop's frame.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> prob = np.zeros((32, 32)); dist = np.full((32, 32, 8), 3.0)
+    >>> len(plot_star_convex(np.zeros((32, 32)), prob, dist, (16, 16)).axes)
+    3
+    """
+    image, prob, dist = np.asarray(image, float), np.asarray(prob, float), np.asarray(dist, float)
+    gy, gx = (int(g) for g in grid)
+    y, x = (int(v) for v in point)
+    rays = dist[y // gy, x // gx]
+    angles = 2 * np.pi * np.arange(len(rays)) / len(rays)
+    ys, xs = y + rays * np.sin(angles), x + rays * np.cos(angles)
+    h = int(half_width_px)
+    y0, x0 = max(y - h, 0), max(x - h, 0)
+    crop = image[y0 : y + h + 1, x0 : x + h + 1]
+    fig = Figure(figsize=(7.2, 3.4), layout="constrained")
+    ax_img, ax_prob = fig.subplots(1, 2)
+    ax_img.imshow(
+        crop,
+        cmap="gray",
+        extent=(x0 - 0.5, x0 + crop.shape[1] - 0.5, y0 + crop.shape[0] - 0.5, y0 - 0.5),
+    )
+    for yy, xx in zip(ys, xs, strict=True):
+        ax_img.plot([x, xx], [y, yy], color="tab:orange", lw=0.8)
+    ax_img.plot(np.append(xs, xs[0]), np.append(ys, ys[0]), color="yellow", lw=1.5)
+    ax_img.plot(x, y, "o", color="tab:red", ms=4)
+    ax_img.set_title(f"{len(rays)} rays and the polygon", fontsize=10)
+    shown = ax_prob.imshow(
+        prob,
+        cmap="magma",
+        vmin=0,
+        vmax=1,
+        extent=(-0.5, prob.shape[1] * gx - 0.5, prob.shape[0] * gy - 0.5, -0.5),
+    )
+    ax_prob.add_patch(
+        Rectangle(
+            (x0 - 0.5, y0 - 0.5), crop.shape[1], crop.shape[0], fill=False, edgecolor="cyan", lw=1
+        )
+    )
+    ax_prob.set_title("object probability", fontsize=10)
+    fig.colorbar(shown, ax=ax_prob, shrink=0.8)
+    for ax in (ax_img, ax_prob):
+        ax.set_axis_off()
+    return fig
+
+
+def plot_threshold_result(image, labels, truth_labels, scores: Mapping[float, float]) -> Figure:
+    """Predicted and true outlines side by side, and AP against the IoU threshold.
+
+    Parameters
+    ----------
+    image : array_like, shape (ny, nx)
+        The input image.
+    labels, truth_labels : array_like of int, shape (ny, nx)
+        Predicted and true instance labels.
+    scores : mapping of float to float
+        IoU threshold -> AP of ``labels`` (see :func:`decondl.metrics.average_precision`).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> lab = np.zeros((16, 16), int); lab[4:9, 4:9] = 1
+    >>> len(plot_threshold_result(lab * 1.0, lab, lab, {0.5: 1.0}).axes)
+    3
+    """
+    labels, truth_labels = np.asarray(labels), np.asarray(truth_labels)
+    fig = Figure(figsize=(9.6, 3.3), layout="constrained")
+    axes = fig.subplots(1, 3, width_ratios=[1, 1, 1.1])
+    for ax, lab, title in ((axes[0], labels, "predicted"), (axes[1], truth_labels, "truth")):
+        ax.imshow(_outline_rgb(image, lab), interpolation="nearest")
+        ax.set_title(f"{title}: {len(np.unique(lab[lab > 0]))} objects", fontsize=10)
+        ax.set_axis_off()
+    taus = sorted(scores)
+    axes[2].bar([f"{t:g}" for t in taus], [scores[t] for t in taus], color="tab:blue")
+    axes[2].set_ylim(0, 1)
+    axes[2].set_xlabel("IoU threshold")
+    axes[2].set_ylabel("average precision")
+    return fig
+
+
+__all__ += [
+    "plot_ap_curves",
+    "plot_label_overlays",
+    "plot_star_convex",
+    "plot_threshold_result",
+]
+
+
+# --------------------------------------------------------------------------- chapter 5
+
+
+def crop_box(shape, centre, size: int) -> tuple[slice, slice]:
+    """Return the square crop of side ``size`` around ``centre``, moved inside the image.
+
+    Parameters
+    ----------
+    shape : (int, int)
+        Image shape ``(ny, nx)`` in pixels.
+    centre : (int, int)
+        Wanted centre ``(y, x)`` of the crop, in pixels.
+    size : int
+        Side of the crop in pixels, ``1 <= size <= min(shape)``.
+
+    Returns
+    -------
+    (slice, slice)
+        Rows and columns of the crop: ``size`` pixels each, starting at
+        ``clip(centre - size // 2, 0, n - size)``.
+
+    Raises
+    ------
+    ValueError
+        If ``size`` does not fit in the image or ``shape``/``centre`` are not pairs.
+
+    Examples
+    --------
+    >>> crop_box((100, 100), (2, 50), 20)
+    (slice(0, 20, None), slice(40, 60, None))
+    """
+    if len(shape) != 2 or len(centre) != 2:
+        raise ValueError(f"shape and centre must be pairs (y, x), got {shape!r} and {centre!r}")
+    if isinstance(size, bool) or not isinstance(size, int | np.integer):
+        raise TypeError(f"size must be an int, got {type(size).__name__}")
+    if not 1 <= size <= min(shape):
+        raise ValueError(f"size must be between 1 and {min(shape)} (the image side), got {size}")
+    pairs = zip(centre, shape, strict=True)
+    starts = [int(np.clip(int(c) - size // 2, 0, n - size)) for c, n in pairs]
+    return tuple(slice(s, s + int(size)) for s in starts)
+
+
+def plot_method_crops(
+    images: Mapping[str, np.ndarray],
+    *,
+    centre,
+    size: int,
+    truth=None,
+    vrange: tuple[float, float] = (0.0, 1.0),
+    panel_size: float = 2.2,
+) -> Figure:
+    """Show one image whole with a crop outlined, then that crop for every method (chapter 5).
+
+    Parameters
+    ----------
+    images : mapping of str to ndarray, each shape (ny, nx)
+        Method name to restored image, all in the truth's units; the first one is also shown
+        whole (usually the recorded image).
+    centre : (int, int)
+        Centre ``(y, x)`` of the crop in pixels (moved inside the image, see :func:`crop_box`).
+    size : int
+        Side of the crop in pixels.
+    truth : ndarray, shape (ny, nx), optional
+        Ground truth: shown as the last crop, and every title gets the PSNR of the whole image
+        against it (:func:`decondl.metrics.psnr`).
+    vrange : (float, float)
+        Common grey range of all panels.
+    panel_size : float
+        Side of each panel in inches.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        ``len(images) + 1`` panels, plus one for ``truth``.
+
+    Raises
+    ------
+    ValueError
+        If ``images`` is empty or the images do not all have the truth's 2D shape.
+
+    Examples
+    --------
+    >>> im = np.zeros((32, 32))
+    >>> fig = plot_method_crops({"a": im, "b": im}, centre=(16, 16), size=8)
+    >>> len(fig.axes)
+    3
+    """
+    from decondl import metrics
+
+    images = {name: np.asarray(im) for name, im in images.items()}
+    if not images:
+        raise ValueError("images must contain at least one image")
+    shapes = {im.shape for im in images.values()}
+    if truth is not None:
+        truth = np.asarray(truth)
+        shapes.add(truth.shape)
+    if len(shapes) != 1 or len(next(iter(shapes))) != 2:
+        raise ValueError(f"images (and truth) must all be 2D of one shape, got {sorted(shapes)}")
+    rows, cols = crop_box(next(iter(shapes)), centre, size)
+    panels, titles = [next(iter(images.values()))], ["whole image"]
+    for name, im in images.items():
+        panels.append(im[rows, cols])
+        score = f"\n{metrics.psnr(truth, im):.1f} dB" if truth is not None else ""
+        titles.append(f"{name}{score}")
+    if truth is not None:
+        panels.append(truth[rows, cols])
+        titles.append("truth\n(reference)")
+    fig = plot_images(panels, titles, vrange=vrange, size=panel_size)
+    fig.axes[0].add_patch(
+        Rectangle(
+            (cols.start - 0.5, rows.start - 0.5),
+            size,
+            size,
+            fill=False,
+            edgecolor="yellow",
+            lw=1.5,
+        )
+    )
+    return fig
+
+
+__all__ += ["crop_box", "plot_method_crops"]

@@ -17,7 +17,13 @@ from IPython.display import display
 from decondl import nets, plotting
 from decondl.forward import Microscope
 
-__all__ = ["feature_map_explorer", "image_formation_explorer", "receptive_field_explorer"]
+__all__ = [
+    "feature_map_explorer",
+    "image_formation_explorer",
+    "receptive_field_explorer",
+    "rl_explorer",
+    "wiener_explorer",
+]
 
 
 def _panel(controls: dict, draw) -> widgets.VBox:
@@ -223,3 +229,205 @@ def image_formation_explorer(truth, *, seed: int = 0):
         return plotting.plot_image_formation(truth, microscope, rng=np.random.default_rng(seed))
 
     return _panel(controls, draw)
+
+
+# --------------------------------------------------------------------------- chapter 4
+
+
+def wiener_explorer(image, psf, truth, *, balance: float = 1e-2, crop=None):
+    """Show a logarithmic ``balance`` slider over :func:`plotting.plot_wiener`.
+
+    Parameters
+    ----------
+    image : array_like, shape (ny, nx)
+        Acquisition in the truth's units.
+    psf : array_like
+        The PSF.
+    truth : array_like, shape (ny, nx)
+        Ground truth.
+    balance : float
+        Initial value of the slider (between 1e-5 and 10).
+    crop : tuple of slice, optional
+        Region to show.
+
+    Returns
+    -------
+    ipywidgets.VBox
+    """
+    if not 1e-5 <= balance <= 10:
+        raise ValueError(f"balance must be in [1e-5, 10], got {balance}")
+    controls = {
+        "balance": widgets.FloatLogSlider(
+            value=balance, base=10, min=-5, max=1, step=0.25, description="balance"
+        )
+    }
+    return _panel(
+        controls, lambda balance: plotting.plot_wiener(image, psf, truth, balance, crop=crop)
+    )
+
+
+def rl_explorer(history, truth, *, scores=None, iteration: int | None = None):
+    """Show an iteration slider over stored Richardson-Lucy estimates.
+
+    Parameters
+    ----------
+    history : Mapping[int, ndarray]
+        Estimates by iteration number.
+    truth : array_like
+        Ground truth.
+    scores : Mapping[int, float], optional
+        PSNR by iteration, shown in the title.
+    iteration : int, optional
+        Initial iteration (a key of ``history``; default: the smallest).
+
+    Returns
+    -------
+    ipywidgets.VBox
+    """
+    stored = sorted(history)
+    if not stored:
+        raise ValueError("history is empty")
+    iteration = stored[0] if iteration is None else iteration
+    if iteration not in history:
+        raise ValueError(f"iteration {iteration} was not stored; stored: {stored}")
+    controls = {
+        "iteration": widgets.SelectionSlider(
+            options=stored, value=iteration, description="iterations"
+        )
+    }
+    return _panel(
+        controls,
+        lambda iteration: plotting.plot_rl_iteration(history, truth, iteration, scores=scores),
+    )
+
+
+# --------------------------------------------------------------------------- chapter 6
+
+
+def stardist_threshold_explorer(
+    image,
+    prob,
+    dist,
+    truth_labels,
+    *,
+    grid=(1, 1),
+    prob_thresh: float = 0.5,
+    nms_thresh: float = 0.4,
+):
+    """Sliders for StarDist's probability and NMS thresholds on stored network outputs.
+
+    Parameters
+    ----------
+    image : array_like, shape (ny, nx)
+        The input image.
+    prob, dist : array_like
+        Network outputs for ``image`` (see :func:`decondl.segment.stardist_outputs`).
+    truth_labels : array_like of int, shape (ny, nx)
+        True instance labels, for the AP.
+    grid : (int, int)
+        The model's output grid.
+    prob_thresh, nms_thresh : float
+        Initial slider values (e.g. the model's tuned thresholds).
+
+    Returns
+    -------
+    ipywidgets.VBox
+        The controls (also in ``box.controls``) above the figure of
+        :func:`decondl.plotting.plot_threshold_result`.
+    """
+    from decondl import metrics, segment
+
+    style = {"description_width": "8em"}
+    controls = {
+        "prob_thresh": widgets.FloatSlider(
+            value=prob_thresh,
+            min=0.05,
+            max=0.95,
+            step=0.05,
+            description="probability",
+            style=style,
+        ),
+        "nms_thresh": widgets.FloatSlider(
+            value=nms_thresh,
+            min=0.0,
+            max=0.9,
+            step=0.05,
+            description="NMS overlap",
+            style=style,
+        ),
+    }
+
+    def draw(prob_thresh, nms_thresh):
+        labels = segment.labels_from_outputs(
+            prob,
+            dist,
+            np.shape(image),
+            grid=grid,
+            prob_thresh=prob_thresh,
+            nms_thresh=nms_thresh,
+        )
+        scores = metrics.average_precision(truth_labels, labels)
+        return plotting.plot_threshold_result(image, labels, truth_labels, scores)
+
+    return _panel(controls, draw)
+
+
+__all__ += ["stardist_threshold_explorer"]
+
+
+# --------------------------------------------------------------------------- chapter 5
+
+
+def restoration_explorer(results, truths, *, index: int = 0, centre=None, size: int = 48):
+    """Sliders for the test image and the crop, comparing restorations side by side.
+
+    Parameters
+    ----------
+    results : mapping of str to ndarray, each shape (n, ny, nx)
+        Method name to precomputed restorations of ``n`` test images, in the truth's units
+        (e.g. from :func:`decondl.restore.restore_all`); nothing is recomputed.
+    truths : ndarray, shape (n, ny, nx)
+        The ground truths.
+    index : int
+        Initial test image.
+    centre : (int, int), optional
+        Initial crop centre ``(y, x)`` (default: the image centre).
+    size : int
+        Initial crop side in pixels.
+
+    Returns
+    -------
+    ipywidgets.VBox
+        Sliders ``box.controls["index"]``, ``["y"]``, ``["x"]``, ``["size"]`` above
+        :func:`decondl.plotting.plot_method_crops`.
+
+    Raises
+    ------
+    ValueError
+        If the stacks do not all have the truths' shape.
+    """
+    truths = np.asarray(truths)
+    stacks = {name: np.asarray(stack) for name, stack in results.items()}
+    if truths.ndim != 3 or any(s.shape != truths.shape for s in stacks.values()):
+        raise ValueError(
+            f"results must hold stacks of the truths' shape (n, ny, nx) = {truths.shape}"
+        )
+    n, ny, nx = truths.shape
+    cy, cx = (ny // 2, nx // 2) if centre is None else centre
+    controls = {
+        "index": widgets.IntSlider(value=index, min=0, max=n - 1, description="test image"),
+        "y": widgets.IntSlider(value=cy, min=0, max=ny - 1, description="crop y"),
+        "x": widgets.IntSlider(value=cx, min=0, max=nx - 1, description="crop x"),
+        "size": widgets.IntSlider(
+            value=size, min=8, max=min(ny, nx), step=8, description="crop side"
+        ),
+    }
+
+    def draw(index, y, x, size):
+        images = {name: stack[index] for name, stack in stacks.items()}
+        return plotting.plot_method_crops(images, centre=(y, x), size=size, truth=truths[index])
+
+    return _panel(controls, draw)
+
+
+__all__ += ["restoration_explorer"]
