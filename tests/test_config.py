@@ -17,9 +17,10 @@ def test_repository_url_lives_in_config_and_matches_package_metadata():
     assert re.fullmatch(r"https://github\.com/[\w.-]+/[\w.-]+", url)
     meta = tomllib.loads((ROOT / "pyproject.toml").read_text())
     assert meta["project"]["urls"]["Homepage"] == url
-    # The README repeats it in the Colab install line.
-    readme = (ROOT / "README.md").read_text()
-    assert set(re.findall(r"git\+(https://github\.com/[\w./-]+)", readme)) == {url}
+    # The README and the intro repeat it in the Colab install line.
+    for page in ("README.md", "book/intro.md"):
+        text = (ROOT / page).read_text()
+        assert set(re.findall(r"git\+(https://github\.com/[\w./-]+)", text)) == {url}, page
 
 
 def test_execution_settings():
