@@ -33,6 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import fft as sp_fft
 
+from decondl._checks import as_rng as _as_rng
 from decondl.psf import airy_psf, normalize_psf
 
 __all__ = ["Microscope", "acquire", "add_noise", "blur", "to_truth_units"]
@@ -45,17 +46,6 @@ _PAD_MODES = {
     "constant": "constant",  # 0 0 0 | a b c d | 0 0 0
     "wrap": "wrap",  # b c d | a b c d | a b c      (periodic)
 }
-
-
-def _as_rng(rng) -> np.random.Generator:
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if isinstance(rng, numbers.Integral) and not isinstance(rng, bool):
-        return np.random.default_rng(int(rng))
-    raise TypeError(
-        f"rng must be a numpy.random.Generator or an int seed, got {type(rng).__name__}; "
-        "create one with numpy.random.default_rng(seed)"
-    )
 
 
 def _image(value, name: str, *, ndims=(2, 3), nonnegative=False) -> np.ndarray:

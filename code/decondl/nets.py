@@ -30,6 +30,8 @@ from fractions import Fraction
 
 import numpy as np
 
+from decondl._checks import as_rng as _as_rng
+
 __all__ = [
     "ACTIVATIONS",
     "KERNEL_NAMES",
@@ -79,16 +81,6 @@ LEAKY_RELU_SLOPE = 0.2
 
 
 # --------------------------------------------------------------------------- validation
-
-
-def _as_rng(rng) -> np.random.Generator:
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if isinstance(rng, numbers.Integral) and not isinstance(rng, bool):
-        return np.random.default_rng(int(rng))
-    raise TypeError(
-        f"rng must be a numpy.random.Generator or an int seed, got {type(rng).__name__}"
-    )
 
 
 def _check_int(value, name: str, *, low: int = 1) -> int:

@@ -49,6 +49,7 @@ import numpy as np
 
 from decondl import deconvolve, metrics
 from decondl import profile as profile_lib
+from decondl._checks import as_rng as _as_rng
 from decondl.forward import Microscope
 
 __all__ = [
@@ -73,16 +74,6 @@ _HISTORY_FILE = "history.json"
 
 
 # --------------------------------------------------------------------------- checks
-
-
-def _as_rng(rng) -> np.random.Generator:
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if isinstance(rng, int | np.integer) and not isinstance(rng, bool):
-        return np.random.default_rng(int(rng))
-    raise TypeError(
-        f"rng must be a numpy.random.Generator or an int seed, got {type(rng).__name__}"
-    )
 
 
 def _check_int(value, name: str, *, low: int = 1) -> int:

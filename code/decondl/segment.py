@@ -42,6 +42,7 @@ from skimage.feature import peak_local_max
 
 from decondl import deconvolve
 from decondl import profile as run_profile
+from decondl._checks import as_rng as _as_rng
 from decondl.forward import Microscope
 
 __all__ = [
@@ -62,16 +63,6 @@ __all__ = [
 _THRESHOLDS = {"otsu": filters.threshold_otsu, "li": filters.threshold_li}
 
 # --------------------------------------------------------------------------- validation
-
-
-def _as_rng(rng) -> np.random.Generator:
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if isinstance(rng, numbers.Integral) and not isinstance(rng, bool):
-        return np.random.default_rng(int(rng))
-    raise TypeError(
-        f"rng must be a numpy.random.Generator or an int seed, got {type(rng).__name__}"
-    )
 
 
 def _image(value, name: str = "image", ndims=(2, 3)) -> np.ndarray:

@@ -34,6 +34,8 @@ import numbers
 import numpy as np
 from scipy import ndimage
 
+from decondl._checks import as_rng as _as_rng
+
 __all__ = ["beads", "nuclei", "spheres"]
 
 #: Number of random placements tried per requested object before giving up.
@@ -44,18 +46,6 @@ _TOUCH_OVERLAP = 0.2
 
 
 # --------------------------------------------------------------------------- validation
-
-
-def _as_rng(rng) -> np.random.Generator:
-    """Return ``rng`` as a Generator; accept a Generator or an int seed."""
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if isinstance(rng, numbers.Integral) and not isinstance(rng, bool):
-        return np.random.default_rng(int(rng))
-    raise TypeError(
-        f"rng must be a numpy.random.Generator or an int seed, got {type(rng).__name__}; "
-        "create one with numpy.random.default_rng(seed)"
-    )
 
 
 def _check_shape(shape) -> tuple[int, ...]:
