@@ -10,6 +10,9 @@
 * **Package changes.** jupyter-cache keys a page on its code cells only, so a change inside
   ``decondl`` would silently reuse stale outputs. The cache therefore records a hash of the
   package's source; when it differs, the cache is emptied and every page re-executed.
+* **Book mode.** Kernels see ``DECONDL_BOOK_BUILD=1`` (``decondl.notebook.glue`` then glues
+  for the text instead of printing) and ``DECONDL_EXERCISES_STRICT=1`` (a failing exercise
+  check raises, so every reference solution is proven by the build).
 * **Failures are not forgotten.** Sphinx does not re-read an unchanged page, so a page whose
   execution failed would look fine on the next build (its warnings are not repeated). Pages
   whose last execution failed are always re-read.
@@ -27,7 +30,7 @@ from sphinx.config import Config
 from sphinx.util import logging
 
 import decondl
-from decondl import profile
+from decondl import exercises, notebook, profile
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +49,10 @@ def package_hash() -> str:
 
 def _resolve_profile(app: Sphinx, config: Config) -> None:
     active = profile.current()
+    # Every kernel the build starts inherits these: glue goes to MyST-NB (decondl.notebook),
+    # and an exercise check that fails raises, so a wrong reference solution fails the build.
+    os.environ[notebook.BUILD_VAR] = "1"
+    os.environ[exercises.STRICT_VAR] = "1"
     os.environ[profile.ENV_VAR] = active.name
     os.environ[profile.SOURCE_VAR] = active.source
     config.decondl_profile = active.name
