@@ -27,7 +27,8 @@ Conventions shared by every function of this module:
 **Borders.** A product of discrete Fourier transforms is a *circular*
 convolution: used naively, light leaving the image on one side re-enters on the
 opposite side (wrap-around). Each axis of length :math:`n` is therefore padded
-before the FFTs and the result cropped back to the field of view. With
+before the FFTs (except with ``pad_mode="wrap"``, below) and the result cropped
+back to the field of view. With
 :math:`h = \lfloor p/2 \rfloor` the PSF half-width along that axis (:math:`p`
 its length):
 
@@ -73,6 +74,14 @@ extension values come from ``pad_mode`` (numpy's :func:`numpy.pad` modes):
     :func:`skimage.restoration.richardson_lucy` solves with
     ``scipy.signal.convolve(..., mode="same")``; it distorts the estimate near the
     borders (a flat image does not stay flat), which the default avoids.
+``"wrap"``
+    no padding at all: the image is taken as one period of a periodic image, so
+    the FFT product is the circular convolution and light leaving one border
+    re-enters on the opposite one. This is what a bare textbook implementation
+    (``fftn`` of the image times the OTF at the image's size) computes; it is
+    offered to show the wrap-around artefacts and as the exact reference of the
+    exercise checks (:mod:`decondl.exercises.deconvolution`), not for real data.
+    The PSF must not be larger than the image along any axis.
 
 **Speed.** The optical transfer function (OTF, the FFT of the centred PSF) is
 computed once per call with real FFTs (:func:`scipy.fft.rfftn`) at the padded
@@ -107,7 +116,7 @@ import scipy.fft
 __all__ = ["PAD_MODES", "inverse_filter", "richardson_lucy", "wiener"]
 
 #: Padding modes accepted by ``pad_mode`` (see the module docstring).
-PAD_MODES = ("reflect", "symmetric", "edge", "constant")
+PAD_MODES = ("reflect", "symmetric", "edge", "constant", "wrap")
 
 # Padded arrays smaller than this (in elements) are not split between threads: for them
 # the synchronisation would cost more than it saves.
@@ -280,6 +289,16 @@ def _pad_plan(image_shape, psf_shape, *, extend: int, band: int):
     return tuple(widths), tuple(shape)
 
 
+def _no_padding(image_shape, psf_shape):
+    """Return the widths and FFT shape of ``pad_mode="wrap"``: the image's own grid."""
+    if any(p > n for p, n in zip(psf_shape, image_shape, strict=True)):
+        raise ValueError(
+            f"with pad_mode='wrap' the psf must not be larger than the image along any axis, "
+            f"got psf shape {tuple(psf_shape)} for image shape {tuple(image_shape)}"
+        )
+    return ((0, 0),) * len(image_shape), tuple(image_shape)
+
+
 def _embed(image: np.ndarray, widths, shape, pad_mode: str) -> np.ndarray:
     """Return ``image`` extended by ``widths`` (``pad_mode``) at the start of ``zeros(shape)``."""
     if pad_mode == "constant":
@@ -334,7 +353,10 @@ def _extend_everywhere(image: np.ndarray, widths, shape, pad_mode: str) -> np.nd
 
 def _filter_apply(image, psf, pad_mode, workers, make_filter) -> np.ndarray:
     """Pad, multiply the spectrum by ``make_filter(otf)``, transform back and crop."""
-    widths, shape = _pad_plan(image.shape, psf.shape, extend=_FILTER_EXTEND, band=0)
+    if pad_mode == "wrap":
+        widths, shape = _no_padding(image.shape, psf.shape)
+    else:
+        widths, shape = _pad_plan(image.shape, psf.shape, extend=_FILTER_EXTEND, band=0)
     padded = _embed(image, widths, shape, pad_mode)
     otf = _otf(psf, shape, workers)
     spectrum = scipy.fft.rfftn(padded, workers=workers)
@@ -524,9 +546,10 @@ def inverse_filter(
         zero-frequency value is 1): :math:`|H|^2` is clamped below at
         :math:`\varepsilon^2`, so no frequency is amplified by more than
         :math:`1/\varepsilon`. Must be positive. Default ``1e-12``.
-    pad_mode : {"reflect", "symmetric", "edge", "constant"}, optional
+    pad_mode : {"reflect", "symmetric", "edge", "constant", "wrap"}, optional
         How the image is extended beyond its borders before the FFTs (see the
-        module docstring). Default ``"reflect"``.
+        module docstring); ``"wrap"`` does not pad (circular convolution, with
+        wrap-around at the borders). Default ``"reflect"``.
     workers : int, optional
         Number of threads for the FFTs; ``-1`` (default) uses every core available
         to the process. The result does not depend on it.
@@ -544,7 +567,8 @@ def inverse_filter(
     ValueError
         If an array is empty, contains NaN/inf, is not 2D/3D, the dimensions differ,
         the PSF is negative or sums to zero, `eps` is not positive, `pad_mode` is
-        unknown, or `workers` is neither positive nor -1.
+        unknown (or ``"wrap"`` with a PSF larger than the image), or `workers` is
+        neither positive nor -1.
 
     See Also
     --------
@@ -612,9 +636,10 @@ def wiener(image, psf, balance, *, pad_mode: str = "reflect", workers: int = -1)
         noise-to-signal power ratio (see Notes). ``0`` gives the plain inverse
         filter (frequencies where the OTF is exactly zero are then set to zero).
         Larger values give smoother, less noisy results.
-    pad_mode : {"reflect", "symmetric", "edge", "constant"}, optional
+    pad_mode : {"reflect", "symmetric", "edge", "constant", "wrap"}, optional
         How the image is extended beyond its borders before the FFTs (see the
-        module docstring). Default ``"reflect"``.
+        module docstring); ``"wrap"`` does not pad (circular convolution, with
+        wrap-around at the borders). Default ``"reflect"``.
     workers : int, optional
         Number of threads for the FFTs; ``-1`` (default) uses every core available
         to the process. The result does not depend on it.
@@ -632,7 +657,8 @@ def wiener(image, psf, balance, *, pad_mode: str = "reflect", workers: int = -1)
     ValueError
         If an array is empty, contains NaN/inf, is not 2D/3D, the dimensions differ,
         the PSF is negative or sums to zero, `balance` is negative or not finite,
-        `pad_mode` is unknown, or `workers` is neither positive nor -1.
+        `pad_mode` is unknown (or ``"wrap"`` with a PSF larger than the image), or
+        `workers` is neither positive nor -1.
 
     See Also
     --------
@@ -757,11 +783,13 @@ def richardson_lucy(
         values in `image` raise a ValueError; if True they are set to 0 first.
         Background-subtracted noisy data has negative values: pass the raw data
         and `background` instead of clipping.
-    pad_mode : {"reflect", "symmetric", "edge", "constant"}, optional
+    pad_mode : {"reflect", "symmetric", "edge", "constant", "wrap"}, optional
         How the image is extended beyond its borders (see the module docstring).
         ``"constant"`` instead keeps the estimate zero outside the field of view;
         with ``initial=0.5`` it solves exactly the problem of
         ``skimage.restoration.richardson_lucy(image, psf, num_iter, clip=False)``.
+        ``"wrap"`` does not pad: every convolution is circular, so one iteration is
+        exactly the update of the Notes with FFTs at the image's size.
         Default ``"reflect"``.
     eps : float, optional
         The blurred estimate :math:`h * x_k + b` is clamped below at `eps` before
@@ -792,8 +820,9 @@ def richardson_lucy(
         If an array is empty, contains NaN/inf, is not 2D/3D, the dimensions differ,
         the PSF is negative or sums to zero, `num_iter` or `background` is negative,
         `image` has negative values (unless `clip_negative`), `initial` has the wrong
-        shape or negative values, `eps` is not positive, `pad_mode` is unknown, or
-        `workers` is neither positive nor -1.
+        shape or negative values, `eps` is not positive, `pad_mode` is unknown (or
+        ``"wrap"`` with a PSF larger than the image), or `workers` is neither
+        positive nor -1.
 
     See Also
     --------
@@ -881,7 +910,10 @@ def richardson_lucy(
             )
         image = np.maximum(image, 0)
 
-    if pad_mode == "constant":
+    if pad_mode == "wrap":
+        # Circular: the image is one period of a periodic image, nothing is unobserved.
+        widths, shape = _no_padding(image.shape, psf.shape)
+    elif pad_mode == "constant":
         # The problem of scikit-image: the object is zero outside the image.
         widths, shape = _pad_plan(image.shape, psf.shape, extend=0, band=2)
     else:
@@ -891,7 +923,7 @@ def richardson_lucy(
     otf = _otf(psf, shape, workers)
     observed = np.zeros(shape, dtype=bool)
     observed[_observed(widths, image.shape)] = True
-    if pad_mode == "constant":
+    if pad_mode in ("constant", "wrap"):
         support, weights = observed, None
     else:
         # The object may be non-zero in the band; its update is normalised by the fraction
