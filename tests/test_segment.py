@@ -221,15 +221,30 @@ def test_average_precision_known_answers():
     assert ap == {0.3: 1.0, 0.7: pytest.approx(2 / 4)}
 
 
-def test_average_precision_pools_a_stack_and_label_values_do_not_matter():
+def test_average_precision_pools_a_list_and_label_values_do_not_matter():
     truth = discs((32, 32), [(8, 8), (24, 24)], 5)
-    stack_truth = np.stack([truth, truth])
-    stack_pred = np.stack([truth * 3, np.where(truth == 2, 0, truth)])  # 2 + 1 of 4 found
-    assert metrics.average_precision(stack_truth, stack_pred, thresholds=[0.5]) == {
+    truths = [truth, truth]
+    preds = [truth * 3, np.where(truth == 2, 0, truth)]  # 2 + 1 of 4 found
+    assert metrics.average_precision(truths, preds, thresholds=[0.5]) == {
         0.5: pytest.approx(3 / 4)
     }
-    as_list = metrics.average_precision(list(stack_truth), list(stack_pred), thresholds=[0.5])
-    assert as_list[0.5] == pytest.approx(3 / 4)
+    assert metrics.average_precision(tuple(truths), tuple(preds), thresholds=[0.5])[0.5] == (
+        pytest.approx(3 / 4)
+    )
+
+
+def test_a_3d_array_is_one_volume_not_a_stack_of_slices():
+    zz, yy, xx = np.mgrid[:16, :16, :16]
+    ball = ((zz - 8) ** 2 + (yy - 8) ** 2 + (xx - 8) ** 2 <= 36).astype(np.int32)
+    split = np.where(zz < 8, ball, 2 * ball)  # the same ball cut in two along z
+    # Each half overlaps the ball with IoU about 1/2: in 3D neither half is a match at 0.6.
+    assert metrics.average_precision(ball, split, thresholds=[0.6]) == {0.6: 0.0}
+    assert metrics.instance_matching(ball, split, thresholds=[0.6])["n_pred"] == 2
+    # Read slice by slice (a list of 2D images), every slice matches perfectly.
+    per_slice = metrics.average_precision(list(ball), list(split), thresholds=[0.6])
+    assert per_slice == {0.6: 1.0}
+    with pytest.raises(ValueError, match="1 true and 16 predicted"):
+        metrics.average_precision(ball, list(split))
 
 
 def test_average_precision_errors():

@@ -197,25 +197,29 @@ IOU_THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9)
 
 
 def _label_stack(value, name: str) -> list[np.ndarray]:
-    """Return a label image or a sequence of them as a validated list of int arrays."""
-    if isinstance(value, np.ndarray) and value.ndim in (2, 3) and value.dtype.kind in "iu":
-        images = [value] if value.ndim == 2 else list(value)
-    elif isinstance(value, list | tuple):
+    """Return one label image, or a list/tuple of them, as a validated list of int arrays.
+
+    An array (2D or 3D) is always one image: a 3D array is one volume, never a stack of 2D
+    images, so that an object split along z is scored as split. A stack of 2D images is
+    passed as a list or tuple.
+    """
+    if isinstance(value, list | tuple):
         images = [np.asarray(v) for v in value]
+        if not images:
+            raise ValueError(f"{name} must contain at least one label image")
     else:
-        arr = np.asarray(value)
-        if arr.dtype.kind not in "iu":
-            raise TypeError(f"{name} must be integer label images, got dtype {arr.dtype}")
-        images = [arr] if arr.ndim == 2 else list(arr)
-    if not images:
-        raise ValueError(f"{name} must contain at least one label image")
+        images = [np.asarray(value)]
     for index, im in enumerate(images):
+        where = f"{name}[{index}]" if isinstance(value, list | tuple) else name
         if im.dtype.kind not in "iu":
-            raise TypeError(f"{name}[{index}] must be an integer label image, got dtype {im.dtype}")
+            raise TypeError(f"{where} must be an integer label image, got dtype {im.dtype}")
         if im.ndim not in (2, 3):
-            raise ValueError(f"{name}[{index}] must be 2D or 3D, got shape {im.shape}")
+            raise ValueError(
+                f"{where} must be a 2D image or a 3D volume, got shape {im.shape}; "
+                "pass several images as a list"
+            )
         if im.size and im.min() < 0:
-            raise ValueError(f"{name}[{index}] must be >= 0 (0 = background)")
+            raise ValueError(f"{where} must be >= 0 (0 = background)")
     return images
 
 
@@ -226,9 +230,10 @@ def instance_matching(truth_labels, pred_labels, *, thresholds=IOU_THRESHOLDS) -
 
     Parameters
     ----------
-    truth_labels : array_like of int, shape (ny, nx), (nz, ny, nx) or a sequence of them
-        True instance labels (0 = background); a 3D integer array is read as a stack of 2D
-        label images.
+    truth_labels : array_like of int, shape (ny, nx) or (nz, ny, nx), or a list of them
+        True instance labels (0 = background). An array is one image: a 3D array is one
+        volume, matched in 3D. Several images (e.g. a stack of 2D test images) are passed as a
+        list or tuple; their counts are pooled.
     pred_labels : same as ``truth_labels``
         Predicted instance labels, same shapes.
     thresholds : sequence of float
@@ -306,8 +311,9 @@ def average_precision(truth_labels, pred_labels, *, thresholds=IOU_THRESHOLDS) -
 
     Parameters
     ----------
-    truth_labels, pred_labels : array_like of int or sequences of them
-        True and predicted instance labels, see :func:`instance_matching`.
+    truth_labels, pred_labels : array_like of int, or lists of them
+        True and predicted instance labels (an array is one 2D image or one 3D volume; a
+        list holds several images), see :func:`instance_matching`.
     thresholds : sequence of float
         IoU thresholds in (0, 1].
 
