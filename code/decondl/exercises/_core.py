@@ -8,6 +8,8 @@ Every ``check_<name>`` of :mod:`decondl.exercises` is built from three pieces de
   a function the student wrote, run on cases the student does not see) with the course
   package's reference, in a fixed order: not answered yet -> type -> exact shape -> finite ->
   value within tolerance -> a targeted hint when the answer matches a known :class:`Mistake`.
+  :func:`check_property` checks an answer that has no single right value (a trained network)
+  by a property measured on it.
 * Strict mode (:func:`strict_mode`): the book build sets ``DECONDL_EXERCISES_STRICT=1``, and
   then a failing check raises :class:`ExerciseCheckError`, so the build fails when a reference
   solution does not pass its own check. An answer that is not given yet never raises.
@@ -30,6 +32,7 @@ __all__ = [
     "Mistake",
     "Verdict",
     "check_function",
+    "check_property",
     "check_value",
     "is_unanswered",
     "strict_mode",
@@ -352,6 +355,47 @@ def check_function(
         return _finish(Verdict(check, "fail", where + message[0].lower() + message[1:], hint))
     text = f"Right on all {len(cases)} hidden cases, {_tolerance_text(rtol, atol)}. {success}"
     return _finish(Verdict(check, "pass", text.strip()))
+
+
+def check_property(
+    check: str,
+    answer,
+    measure: Callable[[Any], tuple[bool, str, str | None]],
+    *,
+    success: str = "",
+) -> Verdict:
+    """Check a property of an answer that has no single right value, such as a trained network.
+
+    Parameters
+    ----------
+    check : str
+        Name of the calling check.
+    answer : object
+        The student's answer (e.g. a Keras model); ``...`` or ``None`` means "not answered yet".
+    measure : callable
+        ``measure(answer) -> (passed, message, hint)``: measures the property (e.g. the PSNR
+        gain of a model on a test set the check generates) and says, in ``message``, what
+        was measured against what was required; ``hint`` (or ``None``) is shown on failure,
+        e.g. when the measurements match a known mistake. An exception raised while
+        measuring (a model that cannot be applied) is reported as a failure.
+    success : str
+        Extra sentence shown when the property holds.
+
+    Returns
+    -------
+    Verdict
+        Never raises for a wrong answer, except in strict mode (:class:`ExerciseCheckError`).
+    """
+    if is_unanswered(answer):
+        return Verdict(check, "unanswered", "Replace the ... with your answer and run the cell.")
+    try:
+        passed, message, hint = measure(answer)
+    except Exception as error:  # the student's answer could not be measured: report it
+        message = f"Checking your answer raised {type(error).__name__}: {error}"
+        return _finish(Verdict(check, "fail", message))
+    if passed:
+        return _finish(Verdict(check, "pass", f"{message} {success}".strip()))
+    return _finish(Verdict(check, "fail", message, hint))
 
 
 def _copy(case: tuple) -> tuple:
