@@ -409,6 +409,8 @@ def _case_text(case: tuple) -> str:
             parts.append(f"array {a.shape}")
         elif isinstance(a, numbers.Number):
             parts.append(f"{a:g}" if isinstance(a, float) else str(a))
+        elif isinstance(a, list | tuple) and len(repr(a)) <= 80:
+            parts.append(repr(a))  # a short list (e.g. of layers) says more than "list"
         else:
             parts.append(type(a).__name__)
     return ", ".join(parts)
