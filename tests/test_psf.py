@@ -1,6 +1,5 @@
 """Tests of decondl.psf: PSF models, FWHM, PSF learned from beads, validation."""
 
-import time
 
 import numpy as np
 import pytest
@@ -96,11 +95,9 @@ def test_airy_psf_narrower_for_higher_na():
 @pytest.mark.parametrize("model", ["scalar", "vectorial"])
 def test_widefield_psf_3d(model):
     shape = (33, 65, 65)
-    start = time.perf_counter()
     h = psf.widefield_psf_3d(
         shape, wavelength_um=0.52, na=1.0, pixel_size_um=0.1, z_step_um=0.2, model=model
     )
-    assert time.perf_counter() - start < 2.0
     _check_psf(h, shape)
     np.testing.assert_allclose(h, h[:, ::-1, :], atol=1e-12 * h.max())
     np.testing.assert_allclose(h, h[:, :, ::-1], atol=1e-12 * h.max())

@@ -182,9 +182,7 @@ def tiny(tmp_path_factory):
     Xv, Yv, _ = restore.make_patches(raw[4:], truths[4:], (16, 16), 2, rng=1)
     config = restore.care_config(run)
     name = restore.model_name("tiny", **TINY)
-    start = time.perf_counter()
     model, history = restore.train_care(X, Y, (Xv, Yv), config, name=name, seed=0, run=run)
-    seconds = time.perf_counter() - start
     yield {
         "run": run,
         "raw": raw,
@@ -194,7 +192,6 @@ def tiny(tmp_path_factory):
         "name": name,
         "model": model,
         "history": history,
-        "seconds": seconds,
     }
     mp.undo()
 
@@ -213,7 +210,6 @@ def test_train_care_history_and_folder(tiny):
 
 def test_train_care_reloads_instead_of_retraining(tiny):
     X, Y, Xv, Yv = tiny["data"]
-    start = time.perf_counter()
     model, history = restore.train_care(
         X, Y, (Xv, Yv), tiny["config"], name=tiny["name"], seed=0, run=tiny["run"]
     )
@@ -223,7 +219,6 @@ def test_train_care_reloads_instead_of_retraining(tiny):
         restore.predict_care(model, tiny["raw"][4]),
         restore.predict_care(tiny["model"], tiny["raw"][4]),
     )
-    assert time.perf_counter() - start < tiny["seconds"] + 5
 
 
 def test_train_care_progress_line(tiny, capsys):
@@ -371,7 +366,8 @@ def test_mean_scores_known_answers():
 
 
 def test_best_time():
-    assert 0.01 <= restore.best_time(lambda: time.sleep(0.01), repeats=2) < 1.0
+    # A lower bound only: tests assert no wall-clock limits (benchmarks/ measure speed).
+    assert restore.best_time(lambda: time.sleep(0.01), repeats=2) >= 0.01
     with pytest.raises(TypeError, match="callable"):
         restore.best_time(3)
     with pytest.raises(ValueError, match="repeats"):

@@ -1,6 +1,5 @@
 """Tests of decondl.synthetic: phantoms with known ground truth."""
 
-import time
 
 import numpy as np
 import pytest
@@ -78,9 +77,7 @@ def test_spheres_overlap_allowed_keeps_consistent_labels(ndim):
 
 
 def test_spheres_crowded_places_fewer_and_terminates():
-    start = time.perf_counter()
     image, labels = synthetic.spheres((32, 32), 500, (5, 6), np.random.default_rng(0))
-    assert time.perf_counter() - start < 5.0
     assert 1 <= labels.max() < 500
     _check_phantom(image, labels, (32, 32))
 
@@ -163,12 +160,10 @@ def test_nuclei_eccentricity_zero_gives_round_nuclei():
         assert region.eccentricity < 0.35
 
 
-def test_nuclei_fast_enough():
-    synthetic.nuclei((64, 64), 5, np.random.default_rng(0))  # warm-up
-    start = time.perf_counter()
+def test_nuclei_places_every_requested_nucleus():
     image, labels = synthetic.nuclei((256, 256), 40, np.random.default_rng(0))
-    assert time.perf_counter() - start < 1.0
     assert labels.max() == 40
+    assert np.array_equal(np.unique(labels), np.arange(41))
 
 
 def test_nuclei_crowded_places_fewer():

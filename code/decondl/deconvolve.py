@@ -113,6 +113,8 @@ from collections.abc import Callable
 import numpy as np
 import scipy.fft
 
+from decondl._checks import as_bool
+
 __all__ = ["PAD_MODES", "inverse_filter", "richardson_lucy", "wiener"]
 
 #: Padding modes accepted by ``pad_mode`` (see the module docstring).
@@ -887,6 +889,8 @@ def richardson_lucy(
     >>> seen
     [1, 2, 3, 4]
     """
+    return_history = as_bool(return_history, "return_history")
+    clip_negative = as_bool(clip_negative, "clip_negative")
     image, psf = _check_image_psf(image, psf)
     if isinstance(num_iter, (bool, np.bool_)) or not isinstance(num_iter, numbers.Integral):
         raise TypeError(

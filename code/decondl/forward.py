@@ -70,12 +70,19 @@ def _image(value, name: str, *, ndims=(2, 3), nonnegative=False) -> np.ndarray:
     return arr
 
 
-def _scalar(value, name: str, *, positive=False) -> float:
+#: Largest expected photon count per pixel the simulator accepts. NumPy's Poisson sampler
+#: refuses means above about 1e19; a real camera pixel holds at most about 1e5 electrons.
+MAX_PHOTONS = 1e12
+
+
+def _scalar(value, name: str, *, positive=False, upper=None) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
     value = float(value)
     if not np.isfinite(value) or value < 0 or (positive and value == 0):
         raise ValueError(f"{name} must be {'> 0' if positive else '>= 0'} and finite, got {value}")
+    if upper is not None and value > upper:
+        raise ValueError(f"{name} must be at most {upper:g}, got {value:g}")
     return value
 
 
@@ -208,6 +215,10 @@ def add_noise(expected, *, read_noise=0.0, rng):
     True
     """
     lam = _image(expected, "expected", ndims=None, nonnegative=True)
+    if lam.max() > MAX_PHOTONS:
+        raise ValueError(
+            f"expected must be at most {MAX_PHOTONS:g} photons per pixel, got {lam.max():.3g}"
+        )
     read_noise = _scalar(read_noise, "read_noise")
     rng = _as_rng(rng)
     noisy = rng.poisson(lam.astype(np.float64)).astype(np.float64)
@@ -272,7 +283,7 @@ def acquire(truth, psf, *, photons, background=0.0, read_noise=0.0, rng, mode="r
     ((64, 64), dtype('float64'))
     """
     truth = _image(truth, "truth", nonnegative=True)
-    photons = _scalar(photons, "photons", positive=True)
+    photons = _scalar(photons, "photons", positive=True, upper=MAX_PHOTONS)
     background = _scalar(background, "background")
     read_noise = _scalar(read_noise, "read_noise")
     rng = _as_rng(rng)
@@ -351,8 +362,12 @@ class Microscope:
 
     Raises
     ------
+    TypeError
+        If a parameter has the wrong type (``psf_size_px`` must be an int).
     ValueError
-        If a parameter is out of range (checked when the PSF is computed).
+        If a parameter is out of range (checked when the microscope is created):
+        ``photons`` in (0, 1e12], ``background`` and ``read_noise`` >= 0,
+        ``psf_size_px`` odd and >= 3, and the optics as in :func:`decondl.psf.airy_psf`.
 
     Notes
     -----
@@ -377,6 +392,17 @@ class Microscope:
     background: float = 10.0
     read_noise: float = 2.0
     psf_size_px: int = 31
+
+    def __post_init__(self):
+        size = self.psf_size_px
+        if isinstance(size, bool) or not isinstance(size, numbers.Integral):
+            raise TypeError(f"psf_size_px must be an int, got {type(size).__name__}")
+        if size < 3 or size % 2 == 0:
+            raise ValueError(f"psf_size_px must be an odd integer >= 3, got {size}")
+        _scalar(self.photons, "photons", positive=True, upper=MAX_PHOTONS)
+        _scalar(self.background, "background")
+        _scalar(self.read_noise, "read_noise")
+        self.psf()  # checks wavelength_um, na and pixel_size_um, naming them
 
     def psf(self) -> np.ndarray:
         """Return the PSF, shape ``(psf_size_px, psf_size_px)``, centred, sum 1."""

@@ -30,6 +30,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from decondl._checks import as_bool
 from decondl._checks import as_rng as _as_rng
 
 __all__ = [
@@ -583,6 +584,7 @@ def conv_param_count(
     >>> conv_param_count(3, 1, 8)
     80
     """
+    bias = as_bool(bias, "bias")
     k = _check_int(kernel_size, "kernel_size")
     c_in = _check_int(in_channels, "in_channels")
     c_out = _check_int(out_channels, "out_channels")
@@ -984,6 +986,7 @@ def seed_everything(seed: int, *, deterministic: bool = True) -> None:
     --------
     >>> seed_everything(0)  # doctest: +SKIP
     """
+    deterministic = as_bool(deterministic, "deterministic")
     seed = _check_int(seed, "seed", low=0)
     keras = _keras()
 
@@ -1423,6 +1426,7 @@ def train(
     >>> history = train(model, X, Y, validation_data=(Xv, Yv), epochs=2,
     ...                 steps_per_epoch=10, rng=0)  # doctest: +SKIP
     """
+    augment = as_bool(augment, "augment")
     spatial = len(model.input_shape) - 2
     if model.input_shape[-1] != 1 or model.output_shape[-1] != 1:
         raise ValueError("train expects a model with one input and one output channel")

@@ -18,6 +18,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Circle, FancyArrowPatch, Rectangle
 
 from decondl import nets, psf
+from decondl._checks import as_bool
 from decondl.forward import Microscope
 
 __all__ = [
@@ -94,6 +95,7 @@ def plot_images(
     >>> len(fig.axes)
     2
     """
+    colorbar = as_bool(colorbar, "colorbar")
     images = [np.asarray(im) for im in images]
     if not images:
         raise ValueError("images must contain at least one image")
@@ -850,6 +852,7 @@ def plot_tuning_curve(
     ValueError
         If ``values`` and ``scores`` differ in length or are empty.
     """
+    logx = as_bool(logx, "logx")
     values = np.asarray(values, dtype=float)
     scores = np.asarray(scores, dtype=float)
     if values.shape != scores.shape or values.ndim != 1 or values.size == 0:

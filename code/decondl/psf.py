@@ -28,6 +28,8 @@ import numbers
 import numpy as np
 from scipy import ndimage, special
 
+from decondl._checks import as_bool
+
 __all__ = [
     "airy_psf",
     "extract_psf",
@@ -596,6 +598,7 @@ def normalize_psf(psf, ndim, *, name="psf", require_odd=True):
     >>> normalize_psf(np.ones((3, 3)), 2)[1, 1] == 1 / 9
     np.True_
     """
+    require_odd = as_bool(require_odd, "require_odd")
     if not isinstance(ndim, numbers.Integral) or isinstance(ndim, bool):
         raise TypeError(f"ndim must be an int, got {type(ndim).__name__}")
     arr = _as_real_array(psf, name).astype(np.float64)  # astype copies

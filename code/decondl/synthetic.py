@@ -34,6 +34,7 @@ import numbers
 import numpy as np
 from scipy import ndimage
 
+from decondl._checks import as_bool
 from decondl._checks import as_rng as _as_rng
 
 __all__ = ["beads", "nuclei", "spheres"]
@@ -249,6 +250,7 @@ def spheres(shape, n, radius_range_px, rng, *, intensity_range=(0.5, 1.0), overl
     >>> image.shape, image.max(), labels.max()
     ((64, 64), np.float64(1.0), np.int32(5))
     """
+    overlap = as_bool(overlap, "overlap")
     shape = _check_shape(shape)
     n = _check_count(n)
     r_lo, r_hi = _check_range(radius_range_px, "radius_range_px", low=0.0)
@@ -376,6 +378,7 @@ def nuclei(
     >>> image.dtype, labels.dtype, int(labels.max())
     (dtype('float64'), dtype('int32'), 10)
     """
+    touching = as_bool(touching, "touching")
     shape = _check_shape(shape)
     n = _check_count(n)
     r_lo, r_hi = _check_range(radius_range_px, "radius_range_px", low=0.0)
@@ -517,6 +520,7 @@ def beads(shape, n, rng, *, min_distance_px=None, margin_px=None, subpixel=True)
     >>> positions.shape, round(float(image.sum()), 12)
     ((4, 2), 4.0)
     """
+    subpixel = as_bool(subpixel, "subpixel")
     shape = _check_shape(shape)
     n = _check_count(n)
     ndim = len(shape)
