@@ -530,9 +530,10 @@ def inverse_filter(
 ) -> np.ndarray:
     r"""Deconvolve by dividing the image spectrum by the optical transfer function.
 
-    The naive inverse filter: exact for noiseless data, useless for real data,
-    because it divides by the small values of the OTF at high spatial frequencies
-    and so amplifies the noise there enormously. Taught in chapter 4 to show why
+    The naive inverse filter: exact only for a noiseless circular blur whose OTF has no
+    zeros (``pad_mode="wrap"``), useless for real data, because it divides by the small
+    values of the OTF at high spatial frequencies and so amplifies the noise, and any
+    mismatch at the image borders, there enormously. Taught in chapter 4 to show why
     deconvolution needs regularisation (:func:`wiener`) or a noise model
     (:func:`richardson_lucy`).
 
@@ -743,7 +744,7 @@ def richardson_lucy(
     eps: float = 1e-12,
     workers: int = -1,
 ):
-    r"""Deconvolve with the Richardson-Lucy algorithm (maximum likelihood for Poisson noise).
+    r"""Deconvolve with Richardson-Lucy, an EM iteration towards the Poisson ML estimate.
 
     Parameters
     ----------
