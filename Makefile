@@ -13,6 +13,7 @@ help:
 	@echo "make test    create .venv if needed, then ruff and pytest (includes one quick-profile book build)"
 	@echo "make lint    ruff check + format check"
 	@echo "make bench   run the benchmark scripts in benchmarks/"
+	@echo "make colab   regenerate the Colab notebooks in colab/ from the chapters (commit them)"
 	@echo "make clean   remove _build (HTML and execution caches)"
 
 venv: $(STAMP)
@@ -40,6 +41,10 @@ bench: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+.PHONY: colab
+colab: $(STAMP)
+	$(BIN)/python book/_ext/colab_notebooks.py
 
 clean:
 	rm -rf _build

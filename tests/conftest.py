@@ -1,13 +1,18 @@
-"""Shared test helpers: repository paths and the table of contents."""
+"""Shared test helpers: repository paths, the table of contents, and the book build."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+BUILD_TIMEOUT_S = 45 * 60
 
 
 def toc_files() -> list[str]:
@@ -33,3 +38,26 @@ def toc_files() -> list[str]:
 @pytest.fixture(scope="session")
 def root() -> Path:
     return ROOT
+
+
+@dataclass
+class Build:
+    returncode: int
+    log: str
+    html: Path
+    executed: Path
+
+
+@pytest.fixture(scope="session")
+def book(tmp_path_factory) -> Build:
+    out = tmp_path_factory.mktemp("book")
+    env = dict(os.environ, DECONDL_PROFILE="quick")
+    env.pop("DECONDL_PROFILE_SOURCE", None)
+    jb = Path(sys.executable).with_name("jupyter-book")
+    cmd = [str(jb), "build", str(ROOT), "--path-output", str(out), "-n", "-W", "--keep-going"]
+    proc = subprocess.run(
+        cmd, env=env, capture_output=True, text=True, timeout=BUILD_TIMEOUT_S, check=False
+    )
+    log = proc.stdout + proc.stderr
+    (out / "build.log").write_text(log)
+    return Build(proc.returncode, log, out / "_build" / "html", out / "_build" / "jupyter_execute")

@@ -3,47 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, toc_files
+from conftest import Build, toc_files
 
 pytestmark = pytest.mark.book
 
-BUILD_TIMEOUT_S = 45 * 60
 SPHINX_PROBLEM = re.compile(r"\b(WARNING|ERROR|CRITICAL|SEVERE):")
 # Lines that notebook kernels (not Sphinx) write to the build's stderr and that look alike:
 # TensorFlow's C++ logger announces itself with a "WARNING:" line that no setting silences.
 KERNEL_NOISE = ("WARNING: All log messages before absl::InitializeLog() is called",)
-
-
-@dataclass
-class Build:
-    returncode: int
-    log: str
-    html: Path
-    executed: Path
-
-
-@pytest.fixture(scope="session")
-def book(tmp_path_factory) -> Build:
-    out = tmp_path_factory.mktemp("book")
-    env = dict(os.environ, DECONDL_PROFILE="quick")
-    env.pop("DECONDL_PROFILE_SOURCE", None)
-    jb = Path(sys.executable).with_name("jupyter-book")
-    cmd = [str(jb), "build", str(ROOT), "--path-output", str(out), "-n", "-W", "--keep-going"]
-    proc = subprocess.run(
-        cmd, env=env, capture_output=True, text=True, timeout=BUILD_TIMEOUT_S, check=False
-    )
-    log = proc.stdout + proc.stderr
-    (out / "build.log").write_text(log)
-    return Build(proc.returncode, log, out / "_build" / "html", out / "_build" / "jupyter_execute")
 
 
 def executed_notebooks(book: Build) -> dict[str, dict]:
