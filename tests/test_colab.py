@@ -381,6 +381,8 @@ def test_first_cell_has_title_link_and_runtime(fixture_nbs):
     student = source(fixture_nbs["exercises/chapter"]["cells"][0])
     assert student.startswith("# Exercises: a chapter\n")
     assert "without the solutions" in student
+    assert "**Runtime: CPU.** Some exercises train small networks" in student
+    assert "Homework of chapter 1 (A chapter with every construct)" in student
     # The title is in the first cell only, not repeated by the page's own heading.
     assert markdown_of(chapter).count("# A chapter with every construct") == 1
 
@@ -484,6 +486,8 @@ def test_fixture_metadata(fixture_nbs):
         "colab": {"gpuType": "T4", "provenance": []},
     }
     assert fixture_nbs["other"]["metadata"] == {**base, "colab": {"provenance": []}}
+    # Exercise pages train small networks on a CPU: no GPU requested, even though they train.
+    assert fixture_nbs["exercises/chapter"]["metadata"] == {**base, "colab": {"provenance": []}}
 
 
 @pytest.mark.parametrize("chapter", sorted(GPU_CHAPTERS | CPU_CHAPTERS))

@@ -63,7 +63,7 @@ COLAB_URL = "https://colab.research.google.com"
 OUTPUT_DIR = "colab"
 #: nbformat version of the generated files (4.5: the first with cell ids).
 NBFORMAT = (4, 5)
-#: Code that marks a page as training a network (it then asks for a GPU runtime).
+#: Code that marks a page as training a network (a chapter then asks for a GPU runtime).
 TRAINING_CODE = re.compile(r"\bprofile\.current\(\)|\btrain\w*\(|\.fit\(")
 #: Packages that Colab ships and the setup cell must never replace.
 COLAB_KEEPS = ("tensorflow", "keras", "numpy", "ipywidgets")
@@ -335,7 +335,7 @@ class Generator:
             "language_info": {"name": "python"},
             "colab": {"provenance": []},
         }
-        if training:
+        if training and not page.student:  # exercises train small networks, on a CPU
             nb.metadata["accelerator"] = "GPU"
             nb.metadata["colab"]["gpuType"] = "T4"
         return nb
@@ -356,7 +356,7 @@ class Generator:
         url = self.site.page_url(page.pagename)
         lines = [f"# {title}", ""]
         if page.student:
-            chapter = self.myst.info[self.toc[self.toc.index(page.pagename) - 1]].title
+            chapter = self.myst.info[page.chapter_page].title
             lines.append(
                 f"Homework of chapter {page.chapter} ({chapter}) of the course book *{book}*: "
                 f"the student edition of [this page]({url}), with every exercise and its automatic "
@@ -371,7 +371,13 @@ class Generator:
                 "of the book's own run."
             )
         lines.append("")
-        if training:
+        if training and page.student:
+            lines.append(
+                "**Runtime: CPU.** Some exercises train small networks, sized to finish in "
+                "minutes on the default CPU runtime; a GPU runtime (*Runtime > Change runtime "
+                "type*) only makes them faster."
+            )
+        elif training:
             lines.append(
                 "**Runtime: GPU.** This notebook trains networks. Choose *Runtime > Change runtime "
                 "type > T4 GPU* before running it: with a GPU the `full` run profile of the "
