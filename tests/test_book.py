@@ -57,3 +57,37 @@ def test_executed_pages_have_outputs_and_no_errors(book):
 def test_pages_were_built_in_the_quick_profile(book):
     intro = (book.html / "book" / "intro.html").read_text()
     assert "Run profile: quick" in intro
+
+
+VERDICT = re.compile(r'class="decondl-verdict" data-check="(check_\w+)" data-status="(\w+)"')
+
+
+def verdicts_in(notebooks: dict[str, dict]) -> list[tuple[str, str, str]]:
+    """Return (page, check, status) of every exercise verdict shown in executed notebooks."""
+    found = []
+    for name, nb in notebooks.items():
+        for cell in nb["cells"]:
+            for output in cell.get("outputs", []):
+                text = "".join(output.get("data", {}).get("text/html", ""))
+                found += [(name, check, status) for check, status in VERDICT.findall(text)]
+    return found
+
+
+def test_every_exercise_check_passes_its_reference_solution_in_the_build(book):
+    import decondl.exercises as ex
+
+    verdicts = verdicts_in(executed_notebooks(book))
+    passed = {check for _, check, status in verdicts if status == "pass"}
+    failed = [v for v in verdicts if v[2] == "fail"]
+    # Strict mode makes a failing check raise (the build would fail); a "fail" shown means
+    # strict mode was off, which would let a wrong reference solution through.
+    assert not failed, failed
+    every_check = {name for chapter in ex.CHAPTERS for name in chapter.__all__}
+    missing = sorted(every_check - passed)
+    assert not missing, f"checks never shown passing in the book: {missing}"
+
+
+def test_the_verdict_scan_can_fail():
+    html = '<div class="decondl-verdict" data-check="check_x" data-status="fail">'
+    fake = {"p": {"cells": [{"outputs": [{"data": {"text/html": [html]}}]}]}}
+    assert verdicts_in(fake) == [("p", "check_x", "fail")]
