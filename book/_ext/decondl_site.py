@@ -1,0 +1,82 @@
+"""Sphinx extension of the course book: pages that work by themselves, for every reader (issue 12).
+
+The browser tests (``tests/browser``) hold the site to this; the settings in ``_config.yml``
+do most of it, this extension the rest:
+
+* **Nothing from other sites.** MathJax is vendored in ``book/_static/mathjax``
+  (``mathjax_path``). MyST-NB's widget scripts (require.js and the ipywidgets HTML manager,
+  from CDNs) are switched off (``nb_ipywidgets_js: {}``) and widget views are not rendered
+  (``nb_mime_priority_overrides``): in a static page a control cannot move without a kernel.
+  Here we drop the widget *state* MyST-NB copies from each executed notebook into its page
+  (every widget model, the output areas' figures included): nothing reads it any more, and
+  it can weigh megabytes.
+* **No Thebe.** The book has no live-code button (``launch_buttons.thebe`` is off: readers run
+  chapters in Colab or Jupyter), yet sphinx-thebe adds its loader (which would fetch Thebe
+  from a CDN) to every page, and its configuration script twice, which is a JavaScript error
+  ("Identifier 'THEBE_JS_URL' has already been declared"). Without the button both go.
+* **Named navigation toggles.** The theme's sidebar opens and closes a chapter's sections
+  with a ``<summary>`` that holds only a chevron icon, so a screen reader announces a button
+  without a name (axe: summary-name, serious). Each gets an ``aria-label`` naming its chapter.
+"""
+
+from __future__ import annotations
+
+from docutils import nodes
+from sphinx.application import Sphinx
+
+# The key under which MyST-NB registers a page's widget state (myst_nb.core.render).
+WIDGET_STATE_KEY = "ipywidgets_state"
+
+
+def _drop_widget_state(app: Sphinx, doctree: nodes.document) -> None:
+    metadata = getattr(app.env, "nb_metadata", None) or {}
+    js_files = metadata.get(app.env.docname, {}).get("js_files", {})
+    for key in [key for key in js_files if key.startswith("ipywidgets")]:
+        del js_files[key]
+
+
+def _uses_thebe(app: Sphinx) -> bool:
+    options = app.config.html_theme_options or {}
+    return bool((options.get("launch_buttons") or {}).get("thebe"))
+
+
+def _is_thebe(script) -> bool:
+    body = (getattr(script, "attributes", None) or {}).get("body", "")
+    return "sphinx-thebe.js" in str(getattr(script, "filename", script)) or "THEBE_JS_URL" in body
+
+
+def _summary_label(summary) -> str:
+    item = summary.find_parent("li")
+    link = item.find("a") if item is not None else None
+    name = link.get_text(" ", strip=True) if link is not None else "this chapter"
+    return f"Show or hide the sections of {name}"
+
+
+def _label_toggles(soup):
+    for summary in soup.select("summary"):
+        if not summary.get_text(strip=True) and not summary.get("aria-label"):
+            summary["aria-label"] = _summary_label(summary)
+    return soup
+
+
+def _fix_page(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    if not _uses_thebe(app) and "script_files" in context:
+        context["script_files"] = [s for s in context["script_files"] if not _is_thebe(s)]
+    generate = context.get("generate_toctree_html")
+    if generate is not None and not getattr(generate, "decondl_labelled", False):
+
+        def generate_labelled(kind, *args, **kwargs):
+            soup = generate(kind, *args, **kwargs)
+            return soup if isinstance(soup, str) else _label_toggles(soup)
+
+        generate_labelled.decondl_labelled = True
+        context["generate_toctree_html"] = generate_labelled
+
+
+def setup(app: Sphinx) -> dict:
+    # doctree-read comes after MyST-NB's parser has moved the page's scripts into the
+    # environment and before any page is written.
+    app.connect("doctree-read", _drop_widget_state)
+    # After the theme (priority 500) has put its functions and the page's scripts in the context.
+    app.connect("html-page-context", _fix_page, priority=900)
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
