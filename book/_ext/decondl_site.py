@@ -14,6 +14,10 @@ do most of it, this extension the rest:
   chapters in Colab or Jupyter), yet sphinx-thebe adds its loader (which would fetch Thebe
   from a CDN) to every page, and its configuration script twice, which is a JavaScript error
   ("Identifier 'THEBE_JS_URL' has already been declared"). Without the button both go.
+* **Figures drawn as pictures.** A notebook kernel draws figures inline only when
+  ``MPLBACKEND`` is unset (ipykernel then chooses its inline backend); a value inherited from
+  the shell (CI sets ``MPLBACKEND=Agg`` for the tests) turns every figure into a line of text,
+  "<Figure size 640x480 with 1 Axes>". The build process unsets it for its kernels.
 * **Named navigation toggles.** The theme's sidebar opens and closes a chapter's sections
   with a ``<summary>`` that holds only a chevron icon, so a screen reader announces a button
   without a name (axe: summary-name, serious). Each gets an ``aria-label`` naming its chapter.
@@ -21,11 +25,24 @@ do most of it, this extension the rest:
 
 from __future__ import annotations
 
+import os
+
 from docutils import nodes
 from sphinx.application import Sphinx
+from sphinx.config import Config
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
 
 # The key under which MyST-NB registers a page's widget state (myst_nb.core.render).
 WIDGET_STATE_KEY = "ipywidgets_state"
+
+
+def _inline_figures(app: Sphinx, config: Config) -> None:
+    backend = os.environ.get("MPLBACKEND", "")
+    if backend and "inline" not in backend:
+        del os.environ["MPLBACKEND"]
+        logger.info("decondl: MPLBACKEND=%s unset, so that kernels draw figures inline", backend)
 
 
 def _drop_widget_state(app: Sphinx, doctree: nodes.document) -> None:
@@ -76,6 +93,7 @@ def _fix_page(app: Sphinx, pagename: str, templatename: str, context: dict, doct
 def setup(app: Sphinx) -> dict:
     # doctree-read comes after MyST-NB's parser has moved the page's scripts into the
     # environment and before any page is written.
+    app.connect("config-inited", _inline_figures)
     app.connect("doctree-read", _drop_widget_state)
     # After the theme (priority 500) has put its functions and the page's scripts in the context.
     app.connect("html-page-context", _fix_page, priority=900)

@@ -64,7 +64,8 @@ def find_chromium() -> str | None:
     """Return the chromium executable to use, or None if there is none."""
     if os.environ.get(CHROMIUM_ENV):
         return os.environ[CHROMIUM_ENV]
-    for name in ("chromium", "chromium-browser"):
+    # Debian's package, Ubuntu's name for it, and Google Chrome (as on GitHub's Ubuntu runners).
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
         if found := shutil.which(name):
             return found
     return None
@@ -152,6 +153,7 @@ class PageReport:
     console_errors: list[str] = field(default_factory=list)
     images: int = 0
     broken_images: list[str] = field(default_factory=list)
+    figure_problems: list[str] = field(default_factory=list)
     alt_problems: list[str] = field(default_factory=list)
     math: int = 0  # math elements (Sphinx's .math)
     math_problems: list[str] = field(default_factory=list)
@@ -184,6 +186,26 @@ _IMAGES = """async () => {
               figure: img.closest("figure, .figure") !== null});
   }
   return out;
+}"""
+
+
+# A figure must show a picture; a matplotlib figure shown as its text repr means the kernel
+# drew no image (e.g. MPLBACKEND=Agg leaking into the build's kernels).
+_FIGURES = r"""() => {
+  const hits = [];
+  for (const fig of document.querySelectorAll("main figure")) {
+    if (!fig.querySelector("img, svg, canvas, video, mjx-container, iframe")) {
+      const caption = fig.querySelector("figcaption");
+      hits.push("figure without a picture: " +
+                JSON.stringify((caption ? caption.textContent : fig.id).trim().slice(0, 60)));
+    }
+  }
+  const repr = /<Figure size \d+(\.\d+)?x\d+(\.\d+)? with \d+ Axes>/;
+  for (const out of document.querySelectorAll("main .cell_output, main figure")) {
+    const match = out.textContent.match(repr);
+    if (match) hits.push("matplotlib figure printed as text: " + match[0]);
+  }
+  return hits;
 }"""
 
 # Raw TeX left in the text: \( \[ $$ or $...$ outside code. "$5 and $10" is not TeX: the
@@ -335,6 +357,7 @@ def inspect(
             if not (image["width"] > 0 and image["height"] > 0):
                 report.broken_images.append(f"not decoded: {image['src']}")
             report.alt_problems += _alt_problems(image)
+        report.figure_problems = page.evaluate(_FIGURES)
         math = page.evaluate(_MATH)
         report.math, report.math_problems = math["count"], math["problems"]
         layout = page.evaluate(_LAYOUT)
@@ -448,6 +471,7 @@ CHECKS: dict[str, Callable[[PageReport], list[str]]] = {
     "external": lambda r: r.external,
     "console": lambda r: r.console_errors,
     "images": lambda r: r.broken_images,
+    "figures": lambda r: r.figure_problems,
     "alt": lambda r: r.alt_problems,
     "math": lambda r: r.math_problems,
     "links": lambda r: r.broken_links,
