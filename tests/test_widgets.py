@@ -40,6 +40,15 @@ def test_label_cmap_black_background_distinct_and_repeatable():
     np.testing.assert_array_equal(colours, plotting.label_cmap(5, seed=1)(np.arange(6)))
 
 
+def test_label_cmap_uses_only_the_colour_blind_safe_palette():
+    from matplotlib.colors import to_rgb
+
+    palette = {to_rgb(c) for c in plotting.OKABE_ITO}
+    colours = {tuple(c[:3]) for c in plotting.label_cmap(30, seed=2)(np.arange(1, 31))}
+    assert colours == palette
+    assert len({tuple(c[:3]) for c in plotting.label_cmap(7)(np.arange(1, 8))}) == 7
+
+
 # --------------------------------------------------------------------------- chapter 1
 
 

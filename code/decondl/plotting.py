@@ -22,6 +22,7 @@ from decondl._checks import as_bool
 from decondl.forward import Microscope
 
 __all__ = [
+    "OKABE_ITO",
     "add_scalebar",
     "label_cmap",
     "plot_activations",
@@ -170,8 +171,14 @@ def add_scalebar(ax, *, pixel_size_um: float, length_um: float = 1.0, color: str
     )
 
 
+# Okabe & Ito's "Color Universal Design" palette (black left out): seven colours that stay
+# distinguishable with each common colour-vision deficiency (Wong, Nat. Methods 8, 441 (2011),
+# doi:10.1038/nmeth.1618).
+OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7")
+
+
 def label_cmap(n_labels: int, seed: int = 0) -> ListedColormap:
-    """Colormap for instance labels: black background, distinct random colours.
+    """Colormap for instance labels: black background, colour-blind-safe colours.
 
     Parameters
     ----------
@@ -186,17 +193,24 @@ def label_cmap(n_labels: int, seed: int = 0) -> ListedColormap:
         ``n_labels + 1`` colours; use with ``vmin=0, vmax=n_labels`` and
         ``interpolation="nearest"``.
 
+    Notes
+    -----
+    Labels take the seven colours of :data:`OKABE_ITO` in an order shuffled by ``seed``, so
+    up to seven labels all differ; beyond seven the colours repeat, in a new shuffled order
+    for each group of seven labels.
+
     Examples
     --------
     >>> label_cmap(3).N
     4
     """
-    rng = np.random.default_rng(seed)
-    hues = rng.permutation(max(int(n_labels), 1)) / max(int(n_labels), 1)
-    from matplotlib.colors import hsv_to_rgb
+    from matplotlib.colors import to_rgb
 
-    colours = hsv_to_rgb(np.stack([hues, np.full_like(hues, 0.65), np.full_like(hues, 0.95)], 1))
-    return ListedColormap(np.vstack([[0.0, 0.0, 0.0], colours[: max(int(n_labels), 1)]]))
+    rng = np.random.default_rng(seed)
+    n = max(int(n_labels), 1)
+    palette = np.array([to_rgb(colour) for colour in OKABE_ITO])
+    order = np.concatenate([rng.permutation(len(palette)) for _ in range(-(-n // len(palette)))])
+    return ListedColormap(np.vstack([[0.0, 0.0, 0.0], palette[order[:n]]]))
 
 
 # --------------------------------------------------------------------------- chapter 1
