@@ -18,6 +18,10 @@ do most of it, this extension the rest:
   ``MPLBACKEND`` is unset (ipykernel then chooses its inline backend); a value inherited from
   the shell (CI sets ``MPLBACKEND=Agg`` for the tests) turns every figure into a line of text,
   "<Figure size 640x480 with 1 Axes>". The build process unsets it for its kernels.
+* **Citations as list items.** Docutils writes the bibliography as ``role="list"`` holding
+  entries with ``role="doc-biblioentry"``, a DPUB-ARIA role deprecated in DPUB-ARIA 1.1 and not
+  a list item, so a list with no items (axe: aria-required-children, critical). Entries become
+  ``role="listitem"``.
 * **Named navigation toggles.** The theme's sidebar opens and closes a chapter's sections
   with a ``<summary>`` that holds only a chevron icon, so a screen reader announces a button
   without a name (axe: summary-name, serious). Each gets an ``aria-label`` naming its chapter.
@@ -77,6 +81,8 @@ def _label_toggles(soup):
 
 
 def _fix_page(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    if isinstance(context.get("body"), str):
+        context["body"] = context["body"].replace(' role="doc-biblioentry"', ' role="listitem"')
     if not _uses_thebe(app) and "script_files" in context:
         context["script_files"] = [s for s in context["script_files"] if not _is_thebe(s)]
     generate = context.get("generate_toctree_html")
