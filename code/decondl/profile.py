@@ -95,7 +95,7 @@ PROFILES: Mapping[str, Profile] = MappingProxyType(
                 # chapter 2 (U-Net and the receptive field): shallow CNN vs U-Net
                 "unet_train_images": 200,
                 "unet_test_images": 16,
-                "unet_epochs": 15,
+                "unet_epochs": 12,
                 "unet_steps_per_epoch": 40,
                 # chapter 6 (instance segmentation): StarDist on simulated nuclei
                 "stardist_train_images": 200,
@@ -107,15 +107,15 @@ PROFILES: Mapping[str, Profile] = MappingProxyType(
                 "stardist_batch_size": 8,
                 "stardist_unet_depth": 3,
                 "stardist_filters": 32,
-                "stardist_epochs": 30,
-                "stardist_steps_per_epoch": 50,
+                "stardist_epochs": 20,
+                "stardist_steps_per_epoch": 40,
                 # chapter 5 (restoration with CARE): simulated pairs, CARE training sizes
                 "care_train_images": 48,
                 "care_val_images": 8,
                 "care_test_images": 8,
                 "care_patches_per_image": 8,
-                "care_epochs": 20,
-                "care_steps_per_epoch": 25,
+                "care_epochs": 12,
+                "care_steps_per_epoch": 20,
                 "care_batch_size": 16,
                 "care_unet_depth": 2,
                 "care_unet_n_first": 32,
