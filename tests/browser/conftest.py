@@ -22,19 +22,10 @@ _REPORTS = pytest.StashKey[list]()
 _SITE = pytest.StashKey[Path]()
 
 
-def in_ci() -> bool:
-    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
-
-
 @pytest.fixture(scope="session")
 def browser_ready() -> None:
     """Skip (fail in CI) when chromium or the Python packages are missing."""
-    problem = harness.missing_requirements()
-    if problem is None:
-        return
-    if in_ci():
-        pytest.fail(f"CI must run the browser tests, but {problem}", pytrace=False)
-    pytest.skip(problem)
+    harness.require_browser()
 
 
 @pytest.fixture(scope="session")

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 
+import pytest
 import yaml
 
+from . import harness
 from conftest import ROOT
 
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())["sphinx"]["config"]
@@ -42,3 +44,17 @@ def test_no_widget_scripts_or_views():
         "decondl_site"
         in yaml.safe_load((ROOT / "_config.yml").read_text())["sphinx"]["local_extensions"]
     )
+
+
+def test_without_chromium_the_browser_tests_skip_with_how_to_install(monkeypatch):
+    monkeypatch.setattr(harness, "find_chromium", lambda: None)
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="apt-get install -y chromium"):
+        harness.require_browser()
+
+
+def test_without_chromium_the_browser_tests_fail_in_ci(monkeypatch):
+    monkeypatch.setattr(harness, "find_chromium", lambda: None)
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI must run the browser tests"):
+        harness.require_browser()
