@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
@@ -106,6 +108,24 @@ def test_classical_segment_small_objects_removed_and_fixed_threshold():
     assert labels.max() == 1 and labels[20, 20] == 1 and labels[51, 51] == 0
     assert segment.classical_segment(image, smooth_sigma_px=0, threshold=2.0).max() == 0
     assert segment.classical_segment(np.ones((16, 16))).max() == 0  # constant: nothing
+
+
+def test_classical_segment_min_size_matches_skimage_and_keeps_the_boundary_size():
+    from skimage.morphology import remove_small_objects
+    from skimage.segmentation import relabel_sequential
+
+    image = np.zeros((40, 40))
+    image[5:8, 5:8] = 1.0  # 9 pixels
+    image[20:30, 20:30] = 1.0  # 100 pixels
+    for min_size_px, expected in [(9, 2), (10, 1), (100, 1), (101, 0)]:
+        labels = segment.classical_segment(image, smooth_sigma_px=0, min_size_px=min_size_px)
+        assert labels.max() == expected, min_size_px
+    raw = segment.classical_segment(image, smooth_sigma_px=0, min_size_px=0)
+    with warnings.catch_warnings():  # its keyword changed in 0.26 (min_size -> max_size)
+        warnings.simplefilter("ignore")
+        reference, _, _ = relabel_sequential(remove_small_objects(raw, 10))
+    cleaned = segment.classical_segment(image, smooth_sigma_px=0, min_size_px=10)
+    np.testing.assert_array_equal(cleaned, reference)
 
 
 def test_classical_segment_errors():

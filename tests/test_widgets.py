@@ -333,3 +333,60 @@ def test_wiener_explorer_passes_the_slider_value(monkeypatch):
     assert calls[-1] == pytest.approx(0.1)
     with pytest.raises(ValueError, match="balance must be in"):
         widgets.wiener_explorer(image(), np.ones((3, 3)), image(), balance=100)
+
+
+# --------------------------------------------------------------------------- every widget
+
+
+def _every_widget():
+    """One call per public explorer, on small real data (no plotting function is replaced)."""
+    from decondl import segment
+
+    truth = np.zeros((32, 32))
+    truth[8:20, 10:22] = 1.0
+    yy, xx = np.mgrid[:32, :32]
+    labels = ((yy - 10) ** 2 + (xx - 10) ** 2 <= 16) + 2 * ((yy - 22) ** 2 + (xx - 22) ** 2 <= 16)
+    labels = labels.astype(np.int32)
+    return {
+        "feature_map_explorer": lambda: widgets.feature_map_explorer(image((16, 16))),
+        "receptive_field_explorer": lambda: widgets.receptive_field_explorer(depth=2),
+        "image_formation_explorer": lambda: widgets.image_formation_explorer(truth),
+        "wiener_explorer": lambda: widgets.wiener_explorer(truth, np.ones((3, 3)), truth),
+        "rl_explorer": lambda: widgets.rl_explorer({1: truth, 5: truth}, truth),
+        "stardist_threshold_explorer": lambda: widgets.stardist_threshold_explorer(
+            truth, 0.9 * (labels > 0), segment.star_rays(labels, n_rays=16), labels
+        ),
+        "restoration_explorer": lambda: widgets.restoration_explorer(
+            {"raw": np.stack([truth, truth]), "other": np.stack([truth, 1 - truth])},
+            np.stack([truth, truth]),
+        ),
+    }
+
+
+def _other_value(control):
+    """A valid value different from the control's current one."""
+    if hasattr(control, "options"):
+        values = [o[1] if isinstance(o, tuple) else o for o in control.options]
+        return next(v for v in reversed(values) if v != control.value)
+    if hasattr(control, "base"):  # FloatLogSlider: min and max are exponents
+        return control.base ** control.max
+    return control.max if control.value != control.max else control.min
+
+
+def test_every_widget_is_built_and_redraws_with_this_ipywidgets():
+    # Runs with the book's ipywidgets 8 here, and with Colab's ipywidgets 7 in
+    # tests/test_colab_runtime.py: the explorers must work with both.
+    import ipywidgets
+
+    built = _every_widget()
+    assert set(built) == set(widgets.__all__), "a new explorer needs a line in _every_widget"
+    for name, make in built.items():
+        box = make()
+        assert isinstance(box, ipywidgets.VBox), name
+        controls, output = box.children
+        assert isinstance(output, ipywidgets.Output), name
+        assert list(controls.children) == list(box.controls.values()), name
+        for key, control in box.controls.items():
+            value = _other_value(control)
+            control.value = value  # redraws with the real plotting function
+            assert control.value == pytest.approx(value), (name, key)

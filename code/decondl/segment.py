@@ -37,7 +37,7 @@ from pathlib import Path
 
 import numpy as np
 from scipy import ndimage
-from skimage import filters, morphology, segmentation
+from skimage import filters, segmentation
 from skimage.feature import peak_local_max
 
 from decondl import deconvolve
@@ -288,8 +288,10 @@ def classical_segment(
     level = _THRESHOLDS[threshold](data) if isinstance(threshold, str) else threshold
     mask = ndimage.binary_fill_holes(data > level)
     labels = split_touching(mask, min_distance_px=min_distance_px, smooth_sigma_px=smooth_sigma_px)
-    if min_size_px > 0:
-        labels = morphology.remove_small_objects(labels, max_size=min_size_px - 1)
+    if min_size_px > 0:  # as skimage's remove_small_objects, whose keywords changed in 0.26
+        small = np.bincount(labels.ravel()) < min_size_px
+        small[0] = False
+        labels = np.where(small[labels], 0, labels)
     labels, _, _ = segmentation.relabel_sequential(labels)
     return labels.astype(np.int32)
 

@@ -1,0 +1,1 @@
+"""A Colab-like runtime for the generated notebooks: see :mod:`colab_runtime.harness`."""
