@@ -169,6 +169,8 @@ class PageReport:
     raw_weight: int = 0  # the same, uncompressed
     failed: list[str] = field(default_factory=list)  # non-200 responses, failed requests
     external: list[str] = field(default_factory=list)  # aborted requests to other hosts
+    external_refs: list[str] = field(default_factory=list)  # resources on other hosts, unloaded
+    widgets: list[str] = field(default_factory=list)  # widget state or views in the page
     console_errors: list[str] = field(default_factory=list)
     images: int = 0
     broken_images: list[str] = field(default_factory=list)
@@ -254,6 +256,25 @@ _MATH = r"""() => {
       el.getAttribute("data-mjx-error") || el.textContent.slice(0, 60)));
   }
   return {count: math.length, problems: hits};
+}"""
+
+# Resources the page refers to on other hosts, whether or not this visit loaded them (a script
+# added on a click, a preload), and widget state or views that cannot work without a kernel.
+_REFERENCES = r"""(origin) => {
+  const external = [];
+  const resources = "script[src], img[src], iframe[src], source[src], video[src], audio[src], " +
+    "embed[src], object[data], link[rel~=stylesheet], link[rel~=preload], " +
+    "link[rel~=modulepreload], link[rel~=icon], link[rel~=manifest]";
+  for (const el of document.querySelectorAll(resources)) {
+    const url = el.src || el.href || el.data || "";
+    if (/^(https?:)?\/\//.test(url) && !url.startsWith(origin + "/")) {
+      external.push(el.tagName.toLowerCase() + " " + url);
+    }
+  }
+  const widgets = Array.from(
+    document.querySelectorAll('script[type^="application/vnd.jupyter.widget"], .jupyter-widgets'),
+    el => el.tagName.toLowerCase() + " " + (el.type || el.className));
+  return {external, widgets};
 }"""
 
 _LAYOUT = """() => ({
@@ -379,6 +400,13 @@ def inspect(
         report.figure_problems = page.evaluate(_FIGURES)
         math = page.evaluate(_MATH)
         report.math, report.math_problems = math["count"], math["problems"]
+        references = page.evaluate(_REFERENCES, origin)
+        report.external_refs = [
+            f"refers to {ref}"
+            for ref in references["external"]
+            if ref.split()[-1] not in report.external
+        ]
+        report.widgets = references["widgets"]
         layout = page.evaluate(_LAYOUT)
         report.overflow = max(0, layout["scrollWidth"] - viewport.width)
         report.links = {link for link in layout["links"] if link.startswith(origin + "/")}
@@ -487,7 +515,8 @@ def _weight(report: PageReport) -> list[str]:
 
 CHECKS: dict[str, Callable[[PageReport], list[str]]] = {
     "http": lambda r: r.failed,
-    "external": lambda r: r.external,
+    "external": lambda r: r.external + r.external_refs,
+    "widgets": lambda r: r.widgets,
     "console": lambda r: r.console_errors,
     "images": lambda r: r.broken_images,
     "figures": lambda r: r.figure_problems,

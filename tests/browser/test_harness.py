@@ -107,6 +107,11 @@ DEFECTS = {
         "external_script",
         "# An external script\n\n<script src='https://cdn.example.org/lib.js'></script>\n",
     ),
+    "widgets": (
+        "widget_state",
+        "# Widget state\n\n<script type='application/vnd.jupyter.widget-state+json'>"
+        '{"version_major": 2, "version_minor": 0, "state": {}}</script>\n',
+    ),
     "console": ("console_error", "# A script error\n\n<script>no_such_function();</script>\n"),
     "math": ("raw_tex", "# Raw TeX\n\nMath that no one typeset: \\$x^2\\$.\n"),
     "alt": (

@@ -16,7 +16,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.book]
 
 WHAT = {
     "http": "every request answered 200",
-    "external": "no request to another host (they are aborted)",
+    "external": "no request to another host (they are aborted), no resource referenced there",
+    "widgets": "no widget state or widget views (they cannot work without a kernel)",
     "console": "no console errors or uncaught exceptions",
     "images": "every <img> decoded with a non-zero size",
     "figures": "every figure shows a picture; no matplotlib figure printed as text",
