@@ -162,6 +162,65 @@ def test_care_config_from_profiles():
         restore.care_config(profile.get("quick"), unet_kern_size=-1)
 
 
+@pytest.mark.dl
+def test_care_network_is_the_care_network_with_known_shapes():
+    from csbdeep.models import CARE
+
+    config = restore.care_config(profile.get("quick"), unet_n_depth=2, unet_n_first=8)
+    net = restore.care_network(config, (32, 48))
+    care = CARE(config, None, basedir=None).keras_model
+    assert net.count_params() == care.count_params()
+    assert [type(a).__name__ for a in net.layers] == [type(b).__name__ for b in care.layers]
+    assert tuple(net.input.shape) == (None, 32, 48, 1)
+    assert tuple(net.output.shape) == (None, 32, 48, 1)
+    with pytest.raises(ValueError, match="multiple of 4"):
+        restore.care_network(config, (30, 48))
+    with pytest.raises(ValueError, match="2 entries"):
+        restore.care_network(config, (32, 32, 32))
+    with pytest.raises(TypeError, match="sequence of ints"):
+        restore.care_network(config, (32.0, 32))
+
+
+@pytest.mark.dl
+def test_training_memory_known_answers():
+    config = restore.care_config(profile.get("quick"), unet_n_depth=1, unet_n_first=4)
+    net = restore.care_network(config, (8, 8))
+    memory = restore.training_memory(net, 3)
+    # depth 1, 4 filters: two 3x3 convolutions of 4 channels on 8 x 8, pooling to 4 x 4, one
+    # convolution of 8 and one of 4 channels there, upsampling (4), concatenation (8), two
+    # convolutions of 4, then the 1x1 output convolution, the residual addition and the
+    # linear activation (1 channel each).
+    per_patch = 64 * (4 + 4 + 4 + 8 + 4 + 4 + 1 + 1 + 1) + 16 * (4 + 8 + 4)
+    assert memory["values_per_sample"] == per_patch
+    assert memory["activations"] == 3 * per_patch * 4
+    params = (9 * 1 * 4 + 4) + (9 * 4 * 4 + 4) + (9 * 4 * 8 + 8) + (9 * 8 * 4 + 4)
+    params += (9 * 8 * 4 + 4) + (9 * 4 * 4 + 4) + (1 * 4 * 1 + 1)
+    assert memory["parameters"] == params == net.count_params()
+    assert memory["weights"] == memory["gradients"] == 4 * params
+    assert memory["optimizer"] == 8 * params
+    assert memory["total"] == memory["activations"] + 16 * params
+    half = restore.training_memory(net, 3, bytes_per_value=2)
+    assert half["activations"] * 2 == memory["activations"]
+    # activations grow with the batch and the pixels, the weights do not
+    bigger = restore.training_memory(restore.care_network(config, (16, 16)), 6)
+    assert bigger["activations"] == 8 * memory["activations"]
+    assert bigger["parameters"] == params
+
+
+@pytest.mark.dl
+def test_training_memory_errors():
+    from csbdeep.models import CARE
+
+    config = restore.care_config(profile.get("quick"), unet_n_depth=1, unet_n_first=4)
+    net = restore.care_network(config, (8, 8))
+    with pytest.raises(ValueError, match="batch_size must be >= 1"):
+        restore.training_memory(net, 0)
+    with pytest.raises(TypeError, match="bytes_per_value"):
+        restore.training_memory(net, 1, bytes_per_value=4.0)
+    with pytest.raises(ValueError, match="unknown output size"):
+        restore.training_memory(CARE(config, None, basedir=None).keras_model, 1)
+
+
 TINY = {
     "care_epochs": 2,
     "care_steps_per_epoch": 3,

@@ -189,6 +189,40 @@ def test_star_rays_of_a_disc_are_its_radius():
         segment.star_rays(labels, 2)
 
 
+def test_star_convex_fit_known_shapes():
+    yy, xx = np.mgrid[:64, :64]
+
+    def disc(cy, cx, r):
+        return (yy - cy) ** 2 + (xx - cx) ** 2 <= r**2
+
+    iou, polygon, centre = segment.star_convex_fit(disc(32, 32, 15), 32)
+    assert iou > 0.97 and polygon.dtype == bool and polygon.shape == (64, 64)
+    assert disc(32, 32, 15)[centre]  # the centre is inside the object
+    assert ((polygon & disc(32, 32, 15)).sum() / (polygon | disc(32, 32, 15)).sum()) == iou
+    # a square is star-convex too (from its middle every ray leaves it once)
+    square = np.zeros((40, 40), bool)
+    square[10:30, 10:30] = True
+    assert segment.star_convex_fit(square.astype(np.uint8), 32)[0] > 0.95
+    # a crescent and a ring are not: no centre sees all of their boundary
+    crescent = segment.star_convex_fit(disc(32, 32, 18) & ~disc(32, 38, 16), 32)[0]
+    ring = segment.star_convex_fit(disc(32, 32, 18) & ~disc(32, 32, 12), 32)[0]
+    assert ring < 0.5 < crescent < 0.9
+    # more rays help the star-convex disc, not the ring's hole
+    assert segment.star_convex_fit(disc(32, 32, 15), 4)[0] < iou
+    assert segment.star_convex_fit(disc(32, 32, 18) & ~disc(32, 32, 12), 64)[0] < 0.5
+
+
+def test_star_convex_fit_errors():
+    with pytest.raises(ValueError, match="at least one True"):
+        segment.star_convex_fit(np.zeros((8, 8), bool))
+    with pytest.raises(ValueError, match="2D"):
+        segment.star_convex_fit(np.ones((4, 8, 8), bool))
+    with pytest.raises(TypeError, match="boolean"):
+        segment.star_convex_fit(np.full((8, 8), 0.5))
+    with pytest.raises(ValueError, match="n_rays"):
+        segment.star_convex_fit(np.ones((8, 8), bool), 2)
+
+
 @pytest.mark.parametrize("grid", [(1, 1), (2, 2)])
 def test_labels_from_outputs_reconstructs_discs(grid):
     truth = discs((64, 64), [(20, 20), (40, 44)], 9)

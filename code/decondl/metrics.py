@@ -254,8 +254,8 @@ def instance_matching(truth_labels, pred_labels, *, thresholds=IOU_THRESHOLDS) -
     Notes
     -----
     A predicted object matches a true one if their intersection over union
-    :math:`|A \cap B| / |A \cup B|` exceeds the threshold :math:`\tau` (one-to-one; for
-    :math:`\tau \ge 0.5` a match is unique). With TP matched pairs, FP unmatched predictions
+    :math:`|A \cap B| / |A \cup B|` is at least the threshold :math:`\tau` (one-to-one; for
+    :math:`\tau > 0.5` a match is unique). With TP matched pairs, FP unmatched predictions
     and FN unmatched true objects,
 
     .. math:: \mathrm{AP}_\tau = \frac{TP}{TP + FP + FN}, \qquad

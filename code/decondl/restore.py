@@ -56,6 +56,7 @@ __all__ = [
     "DEFAULT_PERCENTILES",
     "best_time",
     "care_config",
+    "care_network",
     "make_patches",
     "mean_scores",
     "model_name",
@@ -64,6 +65,7 @@ __all__ = [
     "restore_all",
     "simulate_pairs",
     "train_care",
+    "training_memory",
     "tune_rl",
     "tune_wiener",
 ]
@@ -470,6 +472,148 @@ def care_config(run=None, *, axes: str = "YX", **overrides):
     if not valid:
         raise ValueError(f"invalid CARE configuration, check: {', '.join(failed)}")
     return config
+
+
+def care_network(config, patch_shape: Sequence[int]):
+    """Build the U-Net of a CARE configuration for a fixed patch shape (to inspect its layers).
+
+    :class:`csbdeep.models.CARE` builds its network for images of any size, so its layers
+    report unknown sizes (``None``). This builds the same network, with CSBDeep's own builder,
+    for one patch shape, so that every layer's output shape is known; see
+    :func:`training_memory`. The weights are untrained; the network is not meant for training.
+
+    Parameters
+    ----------
+    config : csbdeep.models.Config
+        From :func:`care_config`.
+    patch_shape : sequence of int
+        Patch shape, ``(py, px)`` for ``"YX"`` or ``(pz, py, px)`` for ``"ZYX"``; each side a
+        multiple of ``2 ** config.unet_n_depth`` (the poolings).
+
+    Returns
+    -------
+    keras.Model
+        Input shape ``(None, *patch_shape, config.n_channel_in)``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        If ``patch_shape`` does not match the configuration's dimensions or is not divisible.
+
+    Notes
+    -----
+    Same call as ``CARE._build``: :func:`csbdeep.internals.nets.common_unet` with the
+    configuration's ``unet_n_depth``, ``unet_kern_size``, ``unet_n_first``,
+    ``unet_residual``, ``unet_last_activation``, ``n_channel_out`` and ``probabilistic``.
+
+    Examples
+    --------
+    >>> net = care_network(care_config(), (64, 64))  # doctest: +SKIP
+    >>> net.output.shape  # doctest: +SKIP
+    (None, 64, 64, 1)
+    """
+    _quiet_tensorflow()
+    from csbdeep.internals.nets import common_unet
+
+    try:
+        shape = tuple(_check_int(p, "patch_shape") for p in patch_shape)
+    except TypeError:
+        raise TypeError(f"patch_shape must be a sequence of ints, got {patch_shape!r}") from None
+    if len(shape) != config.n_dim:
+        raise ValueError(
+            f"patch_shape must have {config.n_dim} entries for axes {config.axes!r}, got {shape}"
+        )
+    divisor = 2**config.unet_n_depth
+    if any(p % divisor for p in shape):
+        raise ValueError(f"every side of patch_shape must be a multiple of {divisor}, got {shape}")
+    with _quiet():
+        return common_unet(
+            n_dim=config.n_dim,
+            n_channel_out=config.n_channel_out,
+            prob_out=config.probabilistic,
+            residual=config.unet_residual,
+            n_depth=config.unet_n_depth,
+            kern_size=config.unet_kern_size,
+            n_first=config.unet_n_first,
+            last_activation=config.unet_last_activation,
+        )((*shape, config.n_channel_in))
+
+
+def training_memory(model, batch_size: int, *, bytes_per_value: int = 4) -> dict[str, int]:
+    r"""Estimate the memory of one training step of a network with fixed input shape.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A network whose layers have known output shapes, e.g. from :func:`care_network`.
+    batch_size : int
+        Patches per training step (>= 1).
+    bytes_per_value : int
+        Bytes per stored number: 4 for float32 (the default of Keras), 2 for float16.
+
+    Returns
+    -------
+    dict of str to int
+        In bytes unless noted:
+
+        ``"values_per_sample"``
+            Numbers in the outputs of all layers for one patch (a count, not bytes).
+        ``"activations"``
+            ``batch_size * values_per_sample * bytes_per_value``: the layer outputs of the
+            whole batch, which training keeps until the backward pass has used them.
+        ``"parameters"``
+            Number of weights (a count).
+        ``"weights"``, ``"gradients"``, ``"optimizer"``
+            The weights, their gradients, and Adam's two running moments per weight.
+        ``"total"``
+            The sum of the four memories above.
+
+    Raises
+    ------
+    TypeError, ValueError
+        If ``batch_size`` or ``bytes_per_value`` is not a positive int, or a layer's output
+        shape is not fully known.
+
+    Notes
+    -----
+    Back-propagation needs the output :math:`a_\ell` of every layer :math:`\ell` to compute
+    the gradients, so the forward pass keeps them all: with batch :math:`B`, the activations
+    take :math:`B \sum_\ell |a_\ell|` values, which grow with the batch and the patch's number
+    of pixels, whereas the weights do not. This is an estimate of what must be stored, not of
+    what a framework allocates: TensorFlow also keeps some intermediate results inside layers,
+    frees activations as the backward pass goes, and needs workspace for its kernels.
+
+    Examples
+    --------
+    >>> memory = training_memory(care_network(care_config(), (64, 64)), 16)  # doctest: +SKIP
+    >>> memory["activations"] == 16 * memory["values_per_sample"] * 4  # doctest: +SKIP
+    True
+    """
+    batch_size = _check_int(batch_size, "batch_size")
+    bytes_per_value = _check_int(bytes_per_value, "bytes_per_value")
+    values = 0
+    for layer in model.layers:
+        if type(layer).__name__ == "InputLayer":
+            continue
+        shape = tuple(layer.output.shape)[1:]
+        if any(s is None for s in shape):
+            raise ValueError(
+                f"layer {layer.name!r} has an unknown output size {shape}; build the network "
+                "for a fixed patch shape (care_network)"
+            )
+        values += int(np.prod(shape))
+    parameters = int(model.count_params())
+    weights = parameters * bytes_per_value
+    memory = {
+        "values_per_sample": values,
+        "activations": batch_size * values * bytes_per_value,
+        "parameters": parameters,
+        "weights": weights,
+        "gradients": weights,
+        "optimizer": 2 * weights,
+    }
+    memory["total"] = sum(memory[k] for k in ("activations", "weights", "gradients", "optimizer"))
+    return memory
 
 
 def _progress_callback(every: int, epochs: int, stream):
