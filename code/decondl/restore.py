@@ -49,6 +49,7 @@ import numpy as np
 
 from decondl import deconvolve, metrics
 from decondl import profile as profile_lib
+from decondl._checks import as_bool
 from decondl._checks import as_rng as _as_rng
 from decondl.forward import Microscope
 
@@ -707,6 +708,7 @@ def train_care(
     >>> model, history = train_care(X, Y, (X_val, Y_val), config, name="care-x", seed=0)
     ... # doctest: +SKIP
     """
+    retrain = as_bool(retrain, "retrain")
     from decondl import nets
 
     X_val, Y_val = validation_data
@@ -912,6 +914,7 @@ def tune_rl(
     >>> scores.shape
     (3,)
     """
+    clip_negative = as_bool(clip_negative, "clip_negative")
     images, truths = _check_pair(images, truths)
     max_iter = _check_int(max_iter, "max_iter")
     scale = float(scale)
