@@ -84,3 +84,18 @@ def test_model_dir_is_per_profile_and_configurable(monkeypatch, tmp_path):
 def test_model_dir_rejects_paths(name):
     with pytest.raises(ValueError, match="plain folder name"):
         profile.model_dir(name, profile.get("quick"))
+
+
+def test_source_hash_covers_every_module(tmp_path, monkeypatch):
+    digest = profile.source_hash()
+    assert len(digest) == 64 and digest == profile.source_hash()
+    # The hash reads the files: a copy of the package with one byte changed hashes differently.
+    import shutil
+    from pathlib import Path
+
+    copy = tmp_path / "decondl"
+    shutil.copytree(Path(profile.__file__).parent, copy)
+    monkeypatch.setattr(profile, "__file__", str(copy / "profile.py"))
+    assert profile.source_hash() == digest
+    (copy / "metrics.py").write_text((copy / "metrics.py").read_text() + "\n# changed\n")
+    assert profile.source_hash() != digest

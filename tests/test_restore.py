@@ -146,6 +146,19 @@ def test_model_name_hashes_its_inputs():
         restore.model_name("")
 
 
+def test_model_name_changes_with_the_data_and_the_package_source(monkeypatch):
+    data = np.zeros((2, 8, 8), np.float32)
+    a = restore.model_name("care", data=(data,), epochs=10)
+    assert a == restore.model_name("care", data=(data.copy(),), epochs=10)
+    changed = data.copy()
+    changed[0, 0, 0] = 1e-6  # a change to the simulation changes the training data
+    assert a != restore.model_name("care", data=(changed,), epochs=10)
+    assert a != restore.model_name("care", data=(data.astype(np.float64),), epochs=10)
+    assert a != restore.model_name("care", epochs=10)
+    monkeypatch.setattr(profile, "source_hash", lambda: "0" * 64)  # another decondl version
+    assert a != restore.model_name("care", data=(data,), epochs=10)
+
+
 def test_care_config_from_profiles():
     for name in ("quick", "full"):
         run = profile.get(name)

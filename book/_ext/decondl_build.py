@@ -9,7 +9,8 @@
   ``_config.yml`` names a folder explicitly.
 * **Package changes.** jupyter-cache keys a page on its code cells only, so a change inside
   ``decondl`` would silently reuse stale outputs. The cache therefore records a hash of the
-  package's source; when it differs, the cache is emptied and every page re-executed.
+  package's source (:func:`decondl.profile.source_hash`); when it differs, the cache and the
+  profile's trained models (``<build>/models/<profile>``) are emptied and every page re-executed.
 * **Book mode.** Kernels see ``DECONDL_BOOK_BUILD=1`` (``decondl.notebook.glue`` then glues
   for the text instead of printing) and ``DECONDL_EXERCISES_STRICT=1`` (a failing exercise
   check raises, so every reference solution is proven by the build).
@@ -20,7 +21,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 from pathlib import Path
@@ -29,22 +29,11 @@ from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.util import logging
 
-import decondl
 from decondl import exercises, notebook, profile
 
 logger = logging.getLogger(__name__)
 
 _STAMP = "decondl-source.sha256"
-
-
-def package_hash() -> str:
-    """Return a SHA-256 over the path and content of every source file of ``decondl``."""
-    root = Path(decondl.__file__).parent
-    digest = hashlib.sha256()
-    for path in sorted(root.rglob("*.py")):
-        digest.update(str(path.relative_to(root)).encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
 
 
 def _resolve_profile(app: Sphinx, config: Config) -> None:
@@ -63,18 +52,22 @@ def _resolve_profile(app: Sphinx, config: Config) -> None:
     os.environ.setdefault(
         profile.MODEL_DIR_VAR, str((Path(app.outdir).parent / "models").resolve())
     )
-    source_hash = package_hash()
+    source_hash = profile.source_hash()
     config.decondl_source_hash = source_hash
-    _invalidate_stale_cache(Path(config.nb_execution_cache_path), source_hash)
+    models = Path(os.environ[profile.MODEL_DIR_VAR]) / active.name
+    _invalidate_stale_cache(Path(config.nb_execution_cache_path), models, source_hash)
     logger.info("decondl: %s", active.describe())
     logger.info("decondl: execution cache %s", config.nb_execution_cache_path)
 
 
-def _invalidate_stale_cache(cache: Path, source_hash: str) -> None:
+def _invalidate_stale_cache(cache: Path, models: Path, source_hash: str) -> None:
     stamp = cache / _STAMP
     if cache.exists() and (not stamp.exists() or stamp.read_text().strip() != source_hash):
         logger.info("decondl: the package changed since the cache was filled; re-executing")
         shutil.rmtree(cache)
+        # Model names include the source hash (decondl.profile.fingerprint), so old models
+        # would never be loaded again: remove them with the outputs they produced.
+        shutil.rmtree(models, ignore_errors=True)
     cache.mkdir(parents=True, exist_ok=True)
     stamp.write_text(source_hash + "\n")
 

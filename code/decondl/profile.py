@@ -18,6 +18,8 @@ never imports TensorFlow into the caller.
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import os
 import re
 import subprocess
@@ -33,9 +35,11 @@ __all__ = [
     "PROFILES",
     "Profile",
     "current",
+    "fingerprint",
     "get",
     "gpu_available",
     "model_dir",
+    "source_hash",
 ]
 
 #: Name of the environment variable that selects the profile.
@@ -290,6 +294,85 @@ def model_dir(name: str, profile: Profile | None = None) -> Path:
     base = os.environ.get(MODEL_DIR_VAR, "").strip()
     root = Path(base).expanduser() if base else Path.home() / ".cache" / "decondl" / "models"
     return root / profile.name / name
+
+
+def source_hash() -> str:
+    """Return a SHA-256 (hex) over the path and content of every source file of ``decondl``.
+
+    Any change to the package changes it. The book build keys its execution cache on it, and
+    :func:`fingerprint` includes it, so a model trained by older code is never reused.
+
+    Returns
+    -------
+    str
+        64 hexadecimal digits.
+    """
+    root = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(str(path.relative_to(root).as_posix()).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def fingerprint(*arrays, **settings) -> str:
+    """Return 10 hex digits that change when anything a trained model depends on changes.
+
+    The hash covers the ``settings`` (configuration, seed, sizes: JSON-serialisable values),
+    the shape, dtype and bytes of every array of training ``arrays`` (the data themselves,
+    not how they were made), and :func:`source_hash` (the code that simulated, trained and
+    will load the model). Cached models are named with it (``<prefix>-<fingerprint>``).
+
+    Parameters
+    ----------
+    *arrays : array_like
+        The training and validation data.
+    **settings
+        Everything else the model depends on: numbers, strings, lists, dicts, NumPy scalars
+        and arrays.
+
+    Returns
+    -------
+    str
+        The same for equal inputs and package source; different (with overwhelming
+        probability) otherwise.
+
+    Raises
+    ------
+    TypeError
+        If a setting cannot be serialised to JSON.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> data = np.zeros((2, 8, 8))
+    >>> fingerprint(data, epochs=10) == fingerprint(data.copy(), epochs=10)
+    True
+    >>> fingerprint(data, epochs=10) == fingerprint(data + 1, epochs=10)
+    False
+    """
+    import numpy as np
+
+    def jsonable(value):
+        if isinstance(value, np.integer):
+            return int(value)
+        if isinstance(value, np.floating):
+            return float(value)
+        if isinstance(value, np.ndarray):
+            return value.tolist()
+        raise TypeError(f"object of type {type(value).__name__} is not JSON serialisable")
+
+    digest = hashlib.sha256()
+    try:
+        digest.update(json.dumps(settings, sort_keys=True, default=jsonable).encode())
+    except TypeError as error:
+        raise TypeError(f"settings must be JSON-serialisable: {error}") from None
+    for arr in arrays:
+        arr = np.ascontiguousarray(arr)
+        digest.update(f"{arr.shape}{arr.dtype.str}".encode())
+        digest.update(arr.tobytes())
+    digest.update(source_hash().encode())
+    return digest.hexdigest()[:10]
 
 
 def _with_source(profile: Profile, source: str) -> Profile:

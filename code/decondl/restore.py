@@ -35,7 +35,6 @@ References
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import io
 import json
 import shutil
@@ -372,26 +371,30 @@ def make_patches(
 # --------------------------------------------------------------------------- model
 
 
-def model_name(prefix: str, **depends_on) -> str:
+def model_name(prefix: str, *, data=(), **depends_on) -> str:
     """Name a model folder by what it depends on: ``<prefix>-<10 hex digits>``.
 
     Parameters
     ----------
     prefix : str
         Readable part (letters, digits, ``-``, ``_``).
+    data : sequence of ndarray, optional
+        The training and validation arrays (e.g. ``(X, Y, X_val, Y_val)``): their bytes are
+        hashed, so a change to the simulation gives a new name.
     **depends_on
-        Everything the trained model depends on (configuration, data seed, sizes), as
+        Everything else the trained model depends on (configuration, seed, sizes), as
         JSON-serialisable values (numbers, strings, lists, dicts).
 
     Returns
     -------
     str
-        The same for equal inputs, different (with overwhelming probability) otherwise.
+        The same for equal inputs and an unchanged ``decondl`` package, different (with
+        overwhelming probability) otherwise; see :func:`decondl.profile.fingerprint`.
 
     Raises
     ------
     TypeError
-        If a value cannot be serialised to JSON.
+        If ``prefix`` is not a non-empty string or a value cannot be serialised to JSON.
 
     Examples
     --------
@@ -402,21 +405,7 @@ def model_name(prefix: str, **depends_on) -> str:
     """
     if not isinstance(prefix, str) or not prefix:
         raise TypeError(f"prefix must be a non-empty str, got {prefix!r}")
-    try:
-        text = json.dumps(depends_on, sort_keys=True, default=_jsonable)
-    except TypeError as error:
-        raise TypeError(f"depends_on must be JSON-serialisable: {error}") from None
-    return f"{prefix}-{hashlib.sha256(text.encode()).hexdigest()[:10]}"
-
-
-def _jsonable(value):
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.floating):
-        return float(value)
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    raise TypeError(f"object of type {type(value).__name__} is not JSON serialisable")
+    return f"{prefix}-{profile_lib.fingerprint(*data, **depends_on)}"
 
 
 def care_config(run=None, *, axes: str = "YX", **overrides):

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import hashlib
 import io
 import json
 import numbers
@@ -698,17 +697,6 @@ def stardist_config(run=None, **overrides):
     return Config2D(**settings)
 
 
-def _fingerprint(config, arrays, seed) -> str:
-    digest = hashlib.sha256()
-    digest.update(json.dumps(vars(config), sort_keys=True, default=str).encode())
-    digest.update(str(seed).encode())
-    for arr in arrays:
-        arr = np.ascontiguousarray(arr)
-        digest.update(str((arr.shape, arr.dtype.str)).encode())
-        digest.update(arr.tobytes())
-    return digest.hexdigest()[:10]
-
-
 def _training_arrays(X, Y, name: str):
     X = [np.asarray(x, dtype=np.float32) for x in X]
     Y = [_labels(y, f"{name} labels", ndims=(2,)) for y in Y]
@@ -794,7 +782,8 @@ def train_stardist(
         raise TypeError("validation_data must be a pair (X_val, Y_val)")
     X_val, Y_val = _training_arrays(*validation_data, "validation_data")
     config = stardist_config() if config is None else config
-    folder_name = f"{name}-{_fingerprint(config, X + Y + X_val + Y_val, seed)}"
+    key = run_profile.fingerprint(*X, *Y, *X_val, *Y_val, config=vars(config), seed=seed)
+    folder_name = f"{name}-{key}"
     base = Path(basedir) if basedir is not None else run_profile.model_dir(folder_name).parent
     folder = base / folder_name
     nets.seed_everything(seed)
