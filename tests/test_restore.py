@@ -394,8 +394,8 @@ def test_tune_rl_identity_psf_recovers_the_data_after_one_iteration():
     # Identity PSF, no background: RL's first update x0 * y / x0 is the data itself.
     best, scores = restore.tune_rl(images, truths + 0.05, identity_psf(2), 3, scale=10)
     assert np.all(scores > 100)  # exact up to rounding
-    # Every iteration returns the data (a fixed point), so every score is the same.
-    np.testing.assert_allclose(scores, scores[0], rtol=1e-9)
+    # Every iteration returns the data (a fixed point): the scores differ by rounding only,
+    # so which one is best is arbitrary; it must still be the argmax of the scores returned.
     assert best == int(np.argmax(scores)) + 1
     with pytest.raises(ValueError, match="scale"):
         restore.tune_rl(images, truths, identity_psf(2), 3, scale=0)
