@@ -137,3 +137,110 @@ def test_metrics_bad_input(function, reference, image, kwargs, error, match):
 def test_ssim_bad_input(reference, kwargs, error, match):
     with pytest.raises(error, match=match):
         metrics.ssim(reference, reference, **kwargs)
+
+
+# --------------------------------------------------------------------------- splits and merges
+
+
+def _two_objects():
+    truth = np.zeros((10, 20), np.int32)
+    truth[2:8, 2:8] = 1  # 36 pixels
+    truth[2:8, 11:17] = 2
+    return truth
+
+
+def test_count_splits_merges_perfect():
+    truth = _two_objects()
+    counts = metrics.count_splits_merges(truth, truth)
+    assert counts == {
+        "n_true": 2,
+        "n_pred": 2,
+        "split": 0,
+        "merges": 0,
+        "merged": 0,
+        "missed": 0,
+        "missed_split_or_merged": 0,
+    }
+
+
+def test_count_splits_merges_split_into_three():
+    truth = _two_objects()
+    pred = truth.copy()
+    pred[2:8, 2:4], pred[2:8, 4:6], pred[2:8, 6:8] = 3, 4, 5  # object 1 in three pieces
+    counts = metrics.count_splits_merges(truth, pred)
+    assert counts["split"] == 1 and counts["merges"] == 0
+    # each piece has IoU 1/3 with object 1: missed, and missed because it was split
+    assert counts["missed"] == 1 and counts["missed_split_or_merged"] == 1
+    assert counts["n_pred"] == 4  # labels need not be consecutive
+
+
+def test_count_splits_merges_merge_with_the_gap():
+    truth = _two_objects()
+    pred = np.zeros_like(truth)
+    pred[2:8, 2:17] = 1  # both objects and the gap: IoU 36 / 90 each
+    counts = metrics.count_splits_merges(truth, pred)
+    assert (counts["merges"], counts["merged"], counts["split"]) == (1, 2, 0)
+    assert counts["missed"] == 2 and counts["missed_split_or_merged"] == 2
+
+
+def test_count_splits_merges_missed_for_other_reasons():
+    truth = _two_objects()
+    pred = truth.copy()
+    pred[pred == 2] = 0
+    pred[3:5, 12:14] = 2  # a small blob inside object 2: IoU 4/36, neither split nor merged
+    counts = metrics.count_splits_merges(truth, pred)
+    assert counts["missed"] == 1 and counts["missed_split_or_merged"] == 0
+    assert counts["split"] == counts["merges"] == 0
+
+
+def test_count_splits_merges_fraction_decides_mostly():
+    truth = _two_objects()
+    pred = truth.copy()
+    pred[2:8, 2:5] = 3  # object 1 in halves ...
+    pred[2:8, 5:9] = 4  # ... one spilling one column into the background: 18 of 24 inside
+    assert metrics.count_splits_merges(truth, pred)["split"] == 1
+    assert metrics.count_splits_merges(truth, pred, fraction=0.8)["split"] == 0
+
+
+def test_count_splits_merges_missed_equals_false_negatives():
+    from decondl import segment, synthetic
+
+    rng = np.random.default_rng(0)
+    truths, preds = [], []
+    for _ in range(3):
+        image, labels = synthetic.nuclei((96, 96), 15, rng)
+        truths.append(labels)
+        preds.append(segment.classical_segment(image + rng.normal(0, 0.2, image.shape)))
+    counts = metrics.count_splits_merges(truths, preds)
+    for tau in (0.5, 0.7):
+        m = metrics.instance_matching(truths, preds, thresholds=[tau])
+        false_negatives = round(m["n_true"] * (1 - m["recall"][0]))
+        assert counts["n_true"] == m["n_true"] and counts["n_pred"] == m["n_pred"]
+        assert metrics.count_splits_merges(truths, preds, iou_threshold=tau)["missed"] == (
+            false_negatives
+        )
+    # pooled counts are sums over the images
+    single = [metrics.count_splits_merges(t, p) for t, p in zip(truths, preds, strict=True)]
+    assert all(counts[k] == sum(s[k] for s in single) for k in counts)
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        (dict(fraction=0.4), ValueError, "fraction"),
+        (dict(fraction=1.0), ValueError, "fraction"),
+        (dict(fraction="0.5"), TypeError, "fraction"),
+        (dict(iou_threshold=0.3), ValueError, "iou_threshold"),
+        (dict(iou_threshold=True), TypeError, "iou_threshold"),
+    ],
+)
+def test_count_splits_merges_bad_input(kwargs, error, match):
+    truth = _two_objects()
+    with pytest.raises(error, match=match):
+        metrics.count_splits_merges(truth, truth, **kwargs)
+    with pytest.raises(ValueError, match="shape"):
+        metrics.count_splits_merges(truth, truth[:, :10])
+    with pytest.raises(TypeError, match="integer"):
+        metrics.count_splits_merges(truth, truth.astype(float))
+    with pytest.raises(ValueError, match="label images"):
+        metrics.count_splits_merges([truth, truth], [truth])

@@ -1,6 +1,5 @@
 """Tests of decondl.psf: PSF models, FWHM, PSF learned from beads, validation."""
 
-
 import numpy as np
 import pytest
 
@@ -233,6 +232,88 @@ def test_extract_psf_bad_input(kwargs, error, match):
     image = forward.blur(np.pad(np.ones((1, 1)), 32), psf.gaussian_psf((9, 9), 1.5))
     with pytest.raises(error, match=match):
         psf.extract_psf(image, **kwargs)
+
+
+# --------------------------------------------------------------------------- locate_beads
+
+
+def _match(found, positions):
+    """Distance from every true position to the nearest found one."""
+    return np.linalg.norm(found[:, None, :] - positions[None, :, :], axis=2).min(axis=0)
+
+
+@pytest.mark.parametrize("ndim", [2, 3])
+def test_locate_beads_subpixel_gaussians(ndim):
+    # noise-free Gaussian spots at known sub-pixel positions: the centroid finds them
+    rng = np.random.default_rng(7)
+    grid = [12, 36, 60] if ndim == 2 else [12, 36]
+    corners = np.array(np.meshgrid(*[grid] * ndim, indexing="ij")).reshape(ndim, -1).T
+    positions = corners + rng.uniform(-0.5, 0.5, corners.shape)
+    image = _render_gaussians((72,) * ndim if ndim == 2 else (48,) * 3, positions, 1.5)
+    found = psf.locate_beads(image, window_px=5)
+    assert found.shape == positions.shape
+    assert _match(found, positions).max() < 0.01
+
+
+def test_locate_beads_airy_beads_with_noise_feed_extract_psf():
+    # the chapter's setting: Airy PSF, bright beads with shot and read noise
+    scope = forward.Microscope()
+    h = scope.psf()
+    image, positions = synthetic.beads(
+        (192, 192), 20, np.random.default_rng(1), min_distance_px=34, margin_px=16
+    )
+    recorded = forward.Microscope(photons=20000).acquire(image, rng=2, psf=h)
+    found = psf.locate_beads(recorded)
+    assert len(found) == len(positions)
+    assert _match(found, positions).max() < 0.1
+    learned = psf.extract_psf(recorded, found, h.shape[0])
+    exact = psf.extract_psf(recorded, positions, h.shape[0])
+    assert _rel_error(learned, h) < _rel_error(exact, h) + 0.005
+
+
+def test_locate_beads_threshold_and_window_bias():
+    # a bead dimmer than threshold_rel of the brightest is not a bead
+    image = _render_gaussians((64, 64), np.array([[20.0, 20.0]]), 1.5)
+    image += 0.1 * _render_gaussians((64, 64), np.array([[44.0, 44.0]]), 1.5)
+    assert len(psf.locate_beads(image, threshold_rel=0.2)) == 1
+    assert len(psf.locate_beads(image, threshold_rel=0.05)) == 2
+    # a window smaller than the spot biases an off-centre estimate towards the pixel centre
+    spot = _render_gaussians((64, 64), np.array([[30.4, 30.0]]), 3.0)
+    small = psf.locate_beads(spot, window_px=1, num_refine=1)[0, 0]
+    large = psf.locate_beads(spot, window_px=12)[0, 0]
+    assert abs(large - 30.4) < 0.01 < abs(small - 30.4)
+    assert 30.0 < small < 30.4
+
+
+def test_locate_beads_empty_and_border():
+    assert psf.locate_beads(np.zeros((32, 32))).shape == (0, 2)
+    image = np.zeros((32, 32, 32))
+    assert psf.locate_beads(image).shape == (0, 3)
+    image = np.zeros((32, 32))
+    image[2, 16] = 1.0  # closer to the border than the window: skipped
+    image[16, 16] = 1.0
+    np.testing.assert_allclose(psf.locate_beads(image, smooth_sigma_px=0.0), [[16.0, 16.0]])
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        (dict(min_distance_px=0), ValueError, "min_distance_px"),
+        (dict(window_px=2.5), TypeError, "window_px"),
+        (dict(num_refine=True), TypeError, "num_refine"),
+        (dict(threshold_rel=0.0), ValueError, "threshold_rel"),
+        (dict(threshold_rel=1.5), ValueError, "threshold_rel"),
+        (dict(smooth_sigma_px=-1.0), ValueError, "smooth_sigma_px"),
+        (dict(smooth_sigma_px="1"), TypeError, "smooth_sigma_px"),
+    ],
+)
+def test_locate_beads_bad_input(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        psf.locate_beads(np.zeros((16, 16)), **kwargs)
+    with pytest.raises(ValueError, match="image"):
+        psf.locate_beads(np.zeros(16))
+    with pytest.raises(ValueError, match="finite"):
+        psf.locate_beads(np.full((16, 16), np.nan))
 
 
 def test_extract_psf_bad_image():

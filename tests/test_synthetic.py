@@ -1,6 +1,5 @@
 """Tests of decondl.synthetic: phantoms with known ground truth."""
 
-
 import numpy as np
 import pytest
 from scipy import ndimage
@@ -221,6 +220,36 @@ def test_beads_crowded_returns_fewer():
     image, positions = synthetic.beads((40, 40), 50, np.random.default_rng(0))
     assert 1 <= len(positions) < 50
     assert image.sum() == pytest.approx(len(positions))
+
+
+@pytest.mark.parametrize("ndim", [2, 3])
+@pytest.mark.parametrize("diameter_px", [4.0, 7.0])
+def test_beads_of_finite_size_keep_flux_and_centroid(ndim, diameter_px):
+    # a uniform ball of radius r has variance r**2 / 5 along any axis (its 2D projection
+    # too); pixels add about 1/12 px**2 (Sheppard)
+    shape = (64, 64) if ndim == 2 else (40, 40, 40)
+    image, positions = synthetic.beads(
+        shape, 1, np.random.default_rng(0), subpixel=False, diameter_px=diameter_px
+    )
+    assert image.sum() == pytest.approx(1.0, abs=1e-9) and image.min() >= 0
+    grids = np.indices(shape)
+    centroid = np.array([(g * image).sum() for g in grids])
+    np.testing.assert_allclose(centroid, positions[0], atol=1e-9)
+    variance = [((g - c) ** 2 * image).sum() for g, c in zip(grids, centroid, strict=True)]
+    expected = (diameter_px / 2) ** 2 / 5 + 1 / 12
+    np.testing.assert_allclose(variance, expected, rtol=0.02)
+
+
+def test_beads_diameter_zero_or_tiny_is_a_point():
+    point, positions = synthetic.beads((48, 48), 3, np.random.default_rng(1))
+    for diameter in (0.0, 0.5):
+        image, same = synthetic.beads((48, 48), 3, np.random.default_rng(1), diameter_px=diameter)
+        np.testing.assert_array_equal(same, positions)
+        np.testing.assert_allclose(image, point, atol=1e-12)
+    with pytest.raises(ValueError, match="diameter_px"):
+        synthetic.beads((48, 48), 3, np.random.default_rng(1), diameter_px=-1.0)
+    with pytest.raises(TypeError, match="diameter_px"):
+        synthetic.beads((48, 48), 3, np.random.default_rng(1), diameter_px="2")
 
 
 # --------------------------------------------------------------------------- determinism

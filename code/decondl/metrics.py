@@ -18,6 +18,10 @@ psnr
     Peak signal-to-noise ratio in dB.
 ssim
     Structural similarity index (mean over the image).
+instance_matching, average_precision
+    Matching of predicted to true objects at IoU thresholds; AP (via ``stardist.matching``).
+count_splits_merges
+    How many true objects a segmentation split into pieces or merged with others.
 """
 
 from __future__ import annotations
@@ -27,7 +31,14 @@ import numbers
 import numpy as np
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
-__all__ = ["IOU_THRESHOLDS", "average_precision", "instance_matching", "psnr", "ssim"]
+__all__ = [
+    "IOU_THRESHOLDS",
+    "average_precision",
+    "count_splits_merges",
+    "instance_matching",
+    "psnr",
+    "ssim",
+]
 
 
 def _pair(reference, image, data_range, *, ndims=None):
@@ -341,3 +352,110 @@ def average_precision(truth_labels, pred_labels, *, thresholds=IOU_THRESHOLDS) -
     """
     result = instance_matching(truth_labels, pred_labels, thresholds=thresholds)
     return {float(t): float(a) for t, a in zip(result["thresholds"], result["ap"], strict=True)}
+
+
+def _overlaps(truth: np.ndarray, pred: np.ndarray) -> np.ndarray:
+    """Return the (n_true + 1, n_pred + 1) table of pixel counts, row/column 0 = background."""
+    n_t, n_p = int(truth.max(initial=0)), int(pred.max(initial=0))
+    index = truth.astype(np.int64).ravel() * (n_p + 1) + pred.astype(np.int64).ravel()
+    return np.bincount(index, minlength=(n_t + 1) * (n_p + 1)).reshape(n_t + 1, n_p + 1)
+
+
+def count_splits_merges(truth_labels, pred_labels, *, fraction=0.5, iou_threshold=0.5) -> dict:
+    r"""Count the true objects that a segmentation split into pieces or merged with others.
+
+    Parameters
+    ----------
+    truth_labels : array_like of int, shape (ny, nx) or (nz, ny, nx), or a list of them
+        True instance labels (0 = background); several images as a list, counts pooled (see
+        :func:`instance_matching`).
+    pred_labels : same as ``truth_labels``
+        Predicted instance labels, same shapes.
+    fraction : float, optional
+        An object *lies mostly in* another if more than this fraction of its pixels do, in
+        [0.5, 1) (default 0.5: more than half, so it lies mostly in at most one object).
+    iou_threshold : float, optional
+        A true object is *missed* if no prediction reaches this IoU with it, in [0.5, 1].
+
+    Returns
+    -------
+    dict of str to int
+        ``"n_true"``, ``"n_pred"``: object counts. ``"split"``: true objects in which two
+        or more predictions lie mostly. ``"merges"``: predictions in which two or more true
+        objects lie mostly; ``"merged"``: the true objects lying mostly in one of them.
+        ``"missed"``: true objects without a prediction at ``iou_threshold`` (the false
+        negatives of :func:`instance_matching` at that threshold);
+        ``"missed_split_or_merged"``: the missed ones that are split or merged.
+
+    Raises
+    ------
+    TypeError, ValueError
+        If the inputs are not integer label images of equal shapes (see
+        :func:`instance_matching`) or a parameter is out of range.
+
+    Notes
+    -----
+    With :math:`|A \cap B|` the pixels shared by a true object :math:`A` and a predicted
+    object :math:`B`, :math:`B` lies mostly in :math:`A` if :math:`|A \cap B| > f\,|B|`,
+    and :math:`A` lies mostly in :math:`B` if :math:`|A \cap B| > f\,|A|`, with
+    :math:`f` = ``fraction``. A *split* true object holds the larger part of two or more
+    predictions (the pieces); a *merge* is a prediction that holds the larger part of two or
+    more true objects. A nucleus can be both (split in two, one half merged with a
+    neighbour). An object's size counts all its pixels, so a piece that spills into the
+    background still lies mostly in its object as long as more than half of it is inside.
+    For :math:`\tau \ge 0.5` a true object has at most one prediction with
+    :math:`\mathrm{IoU} \ge \tau` (unless both IoUs are exactly 0.5), so ``"missed"``
+    equals the false negatives of the one-to-one matching.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> truth = np.zeros((8, 12), int); truth[1:7, 1:5] = 1; truth[1:7, 7:11] = 2
+    >>> pred = np.zeros_like(truth); pred[1:7, 1:3] = 1; pred[1:7, 3:5] = 2  # 1 split
+    >>> pred[1:7, 7:11] = 3
+    >>> count_splits_merges(truth, pred)["split"], count_splits_merges(pred, truth)["merges"]
+    (1, 1)
+    """
+    truths = _label_stack(truth_labels, "truth_labels")
+    preds = _label_stack(pred_labels, "pred_labels")
+    if len(truths) != len(preds):
+        raise ValueError(f"got {len(truths)} true and {len(preds)} predicted label images")
+    fraction = _fraction(fraction, "fraction", 0.5, 1.0, closed_high=False)
+    iou_threshold = _fraction(iou_threshold, "iou_threshold", 0.5, 1.0, closed_high=True)
+    counts = dict.fromkeys(
+        ("n_true", "n_pred", "split", "merges", "merged", "missed", "missed_split_or_merged"), 0
+    )
+    for index, (t, p) in enumerate(zip(truths, preds, strict=True)):
+        if t.shape != p.shape:
+            raise ValueError(f"label images {index} differ in shape: {t.shape} and {p.shape}")
+        table = _overlaps(t, p)
+        size_t, size_p = table.sum(axis=1)[1:], table.sum(axis=0)[1:]
+        shared = table[1:, 1:]
+        present_t, present_p = size_t > 0, size_p > 0
+        pred_in_true = shared > fraction * size_p[None, :]  # (i, j): prediction j mostly in i
+        true_in_pred = shared > fraction * size_t[:, None]  # (i, j): true i mostly in j
+        split = pred_in_true.sum(axis=1) >= 2
+        merges = true_in_pred.sum(axis=0) >= 2
+        merged = (true_in_pred & merges[None, :]).any(axis=1)
+        union = size_t[:, None] + size_p[None, :] - shared
+        iou = np.divide(shared, union, out=np.zeros(shared.shape), where=union > 0)
+        found = (iou >= iou_threshold).any(axis=1) if iou.size else np.zeros(len(size_t), bool)
+        missed = present_t & ~found
+        counts["n_true"] += int(present_t.sum())
+        counts["n_pred"] += int(present_p.sum())
+        counts["split"] += int(split.sum())
+        counts["merges"] += int(merges.sum())
+        counts["merged"] += int(merged.sum())
+        counts["missed"] += int(missed.sum())
+        counts["missed_split_or_merged"] += int((missed & (split | merged)).sum())
+    return counts
+
+
+def _fraction(value, name: str, low: float, high: float, *, closed_high: bool) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+    value = float(value)
+    if not (low <= value and (value <= high if closed_high else value < high)):
+        bracket = "]" if closed_high else ")"
+        raise ValueError(f"{name} must be in [{low}, {high}{bracket}, got {value}")
+    return value
