@@ -29,6 +29,8 @@ from conftest import ROOT
 sys.path.insert(0, str(ROOT / "book" / "_ext"))
 import colab_notebooks  # noqa: E402
 
+from decondl.notebook import reading_minutes  # noqa: E402
+
 FIXTURE = ROOT / "tests" / "data" / "colab"
 COLAB = ROOT / "colab"
 GPU_CHAPTERS = {"care_restoration", "instance_segmentation", "unet_receptive_field"}
@@ -333,11 +335,17 @@ def test_fixture_chapter_translation(fixture_nbs):
     md = markdown_of(nb)
     site = "https://example-org.github.io/fixture-book/"
     refs = f"{site}book/references.html"
+    page = (FIXTURE / "book" / "chapter.md").read_text(encoding="utf-8")
+    reading_time = reading_minutes(page, 200)  # the book's own count (tests/test_notebook.py)
     expected = [
         f"Deconvolution ([Lucy, 1974]({refs})) and learning ([Weigert et al., 2018]({refs}); "
         f"[Wiener, 1949]({refs}))",
         "The value is\n`psnr_value` dB and the count is `count`.",
         "Inline math $x^2$ and\ndollar math $y^2$ stay",
+        f"Terms: [PSF]({site}book/glossary.html#term-PSF), [blurred spots]"
+        f"({site}book/glossary.html#term-point-spread-function), "
+        f"[richardson-lucy]({site}book/glossary.html#term-Richardson-Lucy).",
+        f"Reading time: {reading_time} minute",
         "*Figure 1: The first figure, at `psnr_value` dB.*\n\nA legend paragraph.",
         f"See [Figure 1]({site}book/chapter.html#fig-one), "
         f"[Panel 1]({site}book/chapter.html#fig-one)",
@@ -425,7 +433,9 @@ def error_line(root: Path, page: str, needle: str) -> int:
     [
         ("```{note}", "```{figure}", "unknown MyST directive {figure}", "```{figure}"),
         (":::{warning}", ":::{sidebar}", "unknown MyST directive {sidebar}", ":::{sidebar}"),
-        ("{glue}`count`", "{term}`count`", "unknown MyST role {term}", "{term}"),
+        ("{glue}`count`", "{abbr}`count`", "unknown MyST role {abbr}", "{abbr}"),
+        ("{term}`PSF`", "{term}`OTF`", "{term} 'OTF' is not defined", "{term}`OTF`"),
+        ("{reading-time}`200`", "{reading-time}`fast`", "{reading-time}", "{reading-time}"),
         ("{numref}`fig-one`", "{numref}`fig-nowhere`", "'fig-nowhere'", "fig-nowhere"),
         ("{cite}`lucy1974`", "{cite}`nobody2000`", "'nobody2000'", "nobody2000"),
         ("{doc}`other`", "{doc}`missing_page`", "'missing_page'", "missing_page"),

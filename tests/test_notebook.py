@@ -47,3 +47,77 @@ def test_in_colab_follows_sys_modules(monkeypatch):
     assert not notebook.in_colab()
     monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
     assert notebook.in_colab()
+
+
+# --------------------------------------------------------------------------- reading time
+
+PAGE = """---
+jupytext:
+  text_representation:
+    format_name: myst
+---
+
+(chapter-x)=
+# One two
+
+Three four, {cite}`five` and {glue:text}`six:.1f` dB.
+
+```{code-cell} ipython3
+:tags: [remove-cell]
+not counted at all
+```
+
+```{glue:figure} fig_x
+:name: fig-x
+:alt: Not counted either.
+
+Seven eight.
+```
+
+$$
+\\hat F = \\frac{G}{H}
+$$
+
+$$ x = 1 $$
+
+:::{note}
+Nine ten: 3.5 Richardson-Lucy it's.
+:::
+
+```
+plain code, not counted
+```
+
+````{admonition} Fourteen
+```python
+also code
+```
+Fifteen.
+````
+"""
+
+
+def test_count_words_counts_prose_only():
+    # One two | Three four five and six dB (a glued value is one word) | Seven eight |
+    # Nine ten 3.5 Richardson-Lucy it's | Fourteen | Fifteen (the admonition's title is
+    # prose, its code block is not)
+    assert notebook.count_words(PAGE) == 2 + 6 + 2 + 5 + 1 + 1
+
+
+def test_count_words_edge_cases():
+    assert notebook.count_words("") == 0
+    assert notebook.count_words("---\ntitle: x\n") == 0  # unclosed front matter: nothing
+    assert notebook.count_words("no front matter here") == 4
+    with pytest.raises(TypeError, match="markdown"):
+        notebook.count_words(None)
+
+
+def test_reading_minutes_rounds_up_and_checks():
+    assert notebook.reading_minutes("") == 1
+    assert notebook.reading_minutes("word " * 200) == 1
+    assert notebook.reading_minutes("word " * 201) == 2
+    assert notebook.reading_minutes("word " * 201, words_per_minute=100) == 3
+    with pytest.raises(ValueError, match="words_per_minute"):
+        notebook.reading_minutes("x", words_per_minute=0)
+    with pytest.raises(TypeError, match="words_per_minute"):
+        notebook.reading_minutes("x", words_per_minute=2.5)

@@ -4,9 +4,11 @@ Roles and directives are found by the MyST parser's own markdown-it tokenizer, c
 the extensions of ``_config.yml``; directive arguments and options are parsed by MyST with the
 real directive classes (docutils admonitions, sphinx-exercise, MyST-NB's ``glue:figure``,
 Sphinx's ``math``, sphinxcontrib-bibtex's ``bibliography``), so an option those directives do
-not accept is an error here too. Each construct is rewritten in the source text from the
-tokens' line ranges; a role or directive not listed here raises
-:class:`ColabGenerationError` with the file, the line and its name.
+not accept is an error here too. ``{term}`` links to the term on the published glossary page
+(the page whose ``{glossary}`` defines it) and ``{reading-time}`` becomes the page's reading
+time, computed as the book computes it (:func:`decondl.notebook.reading_minutes`). Each
+construct is rewritten in the source text from the tokens' line ranges; a role or directive
+not listed here raises :class:`ColabGenerationError` with the file, the line and its name.
 """
 
 from __future__ import annotations
@@ -28,8 +30,11 @@ from myst_parser.parsers.directives import parse_directive_text
 from myst_parser.parsers.mdit import create_md_parser
 from sphinx.directives.other import SeeAlso
 from sphinx.directives.patches import MathDirective
+from sphinx.util.nodes import _make_id as sphinx_make_id
 from sphinx_exercise import directive as exercise_directives
 from sphinxcontrib.bibtex.directives import BibliographyDirective
+
+from decondl.notebook import reading_minutes
 
 __all__ = ["ColabGenerationError", "Context", "MystToMarkdown", "markdown_parser"]
 
@@ -109,6 +114,7 @@ class PageInfo:
     exercises: dict[int, int] = field(default_factory=dict)  # file line -> number
     figures: dict[int, int] = field(default_factory=dict)  # file line -> number
     has_bibliography: bool = False
+    terms: list[str] = field(default_factory=list)  # terms its {glossary} defines
 
 
 class MystToMarkdown:
@@ -198,6 +204,12 @@ class MystToMarkdown:
                         info.labels[parsed.options["label"]] = label
             elif name == "bibliography":
                 info.has_bibliography = True
+            elif name == "glossary":  # terms start a line; definitions are indented
+                info.terms += [
+                    line.strip()
+                    for line in token.content.split("\n")
+                    if line.strip() and not line[0].isspace() and not line.startswith(":")
+                ]
         return info
 
     def _find_label(self, label: str, where: str) -> Label:
@@ -244,6 +256,14 @@ class MystToMarkdown:
             raise ColabGenerationError(f"{where}: {{cite}} key {key!r} is not in the bibliography")
         return self._bib[key]
 
+    def _term(self, term: str, where: str) -> tuple[str, str]:
+        """Return (glossary page, anchor) of a term; matched case-insensitively, as Sphinx does."""
+        for name, info in self.info.items():
+            for defined in info.terms:
+                if defined.lower() == term.lower():
+                    return name, sphinx_make_id(f"term-{defined}")
+        raise ColabGenerationError(f"{where}: {{term}} {term!r} is not defined in a {{glossary}}")
+
     def _references_page(self, where: str) -> str:
         for name, info in self.info.items():
             if info.has_bibliography:
@@ -261,8 +281,18 @@ class MystToMarkdown:
             url = self.site.page_url(self._references_page(where))
             cites = [self._citation(k.strip(), where) for k in content.split(",") if k.strip()]
             return "(" + "; ".join(f"[{c}]({url})" for c in cites) + ")"
+        if name == "reading-time":
+            text = self._source(ctx.pagename).read_text(encoding="utf-8")
+            try:
+                minutes = reading_minutes(text, int(content.strip()))
+            except ValueError as err:
+                raise ColabGenerationError(f"{where}: {{reading-time}}: {err}") from None
+            return f"{minutes} minute{'s' if minutes != 1 else ''}"
         explicit = EXPLICIT_TITLE.match(content)
         title, target = (explicit["title"], explicit["target"]) if explicit else (None, content)
+        if name == "term":
+            page, anchor = self._term(target.strip(), where)
+            return f"[{title or target.strip()}]({self.site.page_url(page, anchor)})"
         if name in ("numref", "ref"):
             label = self._find_label(target.strip(), where)
             text = title or label.text

@@ -22,6 +22,9 @@ do most of it, this extension the rest:
   entries with ``role="doc-biblioentry"``, a DPUB-ARIA role deprecated in DPUB-ARIA 1.1 and not
   a list item, so a list with no items (axe: aria-required-children, critical). Entries become
   ``role="listitem"``.
+* **Reading time.** The role ``{reading-time}`200``` writes the page's reading time at 200
+  words a minute ("12 minutes"), from its word count when the book is built
+  (:func:`decondl.notebook.reading_minutes`; the Colab notebooks quote the same number).
 * **Named navigation toggles.** The theme's sidebar opens and closes a chapter's sections
   with a ``<summary>`` that holds only a chevron icon, so a screen reader announces a button
   without a name (axe: summary-name, serious). Each gets an ``aria-label`` naming its chapter.
@@ -30,11 +33,15 @@ do most of it, this extension the rest:
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.util import logging
+from sphinx.util.docutils import SphinxRole
+
+from decondl import notebook
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +103,26 @@ def _fix_page(app: Sphinx, pagename: str, templatename: str, context: dict, doct
         context["generate_toctree_html"] = generate_labelled
 
 
+class ReadingTime(SphinxRole):
+    """``{reading-time}`200```: the page's reading time at 200 words a minute, e.g. "12 minutes"."""
+
+    def run(self):
+        """Return the text node, or an error node for a bad speed or an unreadable page."""
+        try:
+            words_per_minute = int(self.text.strip())
+            source = Path(self.env.doc2path(self.env.docname)).read_text(encoding="utf-8")
+            minutes = notebook.reading_minutes(source, words_per_minute)
+        except (ValueError, OSError) as err:
+            message = self.inliner.reporter.error(
+                f"reading-time: {err} (write {{reading-time}}`200` for 200 words a minute)",
+                line=self.lineno,
+            )
+            return [self.inliner.problematic(self.rawtext, self.rawtext, message)], [message]
+        return [nodes.Text(f"{minutes} minute{'s' if minutes != 1 else ''}")], []
+
+
 def setup(app: Sphinx) -> dict:
+    app.add_role("reading-time", ReadingTime())
     # doctree-read comes after MyST-NB's parser has moved the page's scripts into the
     # environment and before any page is written.
     app.connect("config-inited", _inline_figures)

@@ -8,14 +8,20 @@ value, so :func:`glue` shows it in the cell's output instead. Chapters therefore
 
 The book build's extension sets ``DECONDL_BOOK_BUILD=1`` in the environment of every kernel it
 starts (:data:`BUILD_VAR`); that is how :func:`in_book_build` knows.
+
+:func:`count_words` and :func:`reading_minutes` measure a page's prose: the book's
+``{reading-time}`` role (``book/_ext/decondl_site.py``) and the Colab notebooks quote the same
+number, computed from the page when the book is built.
 """
 
 from __future__ import annotations
 
+import math
 import os
+import re
 import sys
 
-__all__ = ["BUILD_VAR", "glue", "in_book_build", "in_colab"]
+__all__ = ["BUILD_VAR", "count_words", "glue", "in_book_build", "in_colab", "reading_minutes"]
 
 #: Environment variable set to ``"1"`` by the book build for every notebook kernel it runs.
 BUILD_VAR = "DECONDL_BOOK_BUILD"
@@ -88,3 +94,124 @@ def _show(name: str, value) -> None:
         print(f"{name} = {value:.6g}")
     else:
         print(f"{name} = {value}")
+
+
+#: A fence that opens a block (backticks, tildes or MyST colons) and its info string.
+_FENCE = re.compile(r"^\s*(?P<fence>`{3,}|~{3,}|:{3,})\s*(?P<info>.*)$")
+#: A directive option line, ``:name: value``.
+_OPTION = re.compile(r"^\s*:[A-Za-z][\w-]*:(\s|$)")
+#: A MyST role's name, ``{name}`` before its backticked content.
+_ROLE = re.compile(r"\{[A-Za-z][\w:.-]*\}(?=`)")
+#: A glued value, ``{glue:text}`name:format```: the reader sees one number.
+_GLUE = re.compile(r"\{glue[\w:]*\}`[^`]*`")
+#: Directives whose argument is a title the reader reads.
+_TITLED = ("{admonition}", "{exercise}")
+#: A word: letters or digits, with inner apostrophes, hyphens, dots or commas (3.5, it's).
+_WORD = re.compile(r"[^\W_]+(?:[\'’.,-][^\W_]+)*")
+
+
+def count_words(markdown: str) -> int:
+    r"""Count the words a reader reads on a MyST markdown page.
+
+    Parameters
+    ----------
+    markdown : str
+        The page's source (jupytext MyST markdown).
+
+    Returns
+    -------
+    int
+        Number of words of prose, figure captions and admonitions included.
+
+    Raises
+    ------
+    TypeError
+        If ``markdown`` is not a string.
+
+    Notes
+    -----
+    Not counted: the YAML front matter, code cells (``{code-cell}`` fences), plain code
+    blocks, display math (``$$`` blocks and ``{math}`` directives), directive option lines
+    (``:name:``, ``:alt:``, ...), the fence lines themselves (except the titles of
+    ``{admonition}`` and ``{exercise}``), cross-reference targets (``(label)=``) and role
+    names (``{cite}`` counts only its content; a glued value is one word). A word is a run of
+    letters or digits, possibly joined by an apostrophe, hyphen, dot or comma (``3.5``,
+    ``it's``, ``Richardson-Lucy`` are one word each).
+
+    Examples
+    --------
+    >>> count_words("# A title\n\nTwo words, {cite}`key`.\n\n```{code-cell}\nx = 1\n```")
+    5
+    """
+    if not isinstance(markdown, str):
+        raise TypeError(f"markdown must be a str, got {type(markdown).__name__}")
+    lines = markdown.splitlines()
+    if lines and lines[0].strip() == "---":  # YAML front matter
+        end = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), None)
+        lines = lines[end + 1 :] if end is not None else []
+    kept, closing, in_math, directives = [], None, False, []
+    for line in lines:
+        stripped = line.strip()
+        if closing is not None:  # inside a skipped block: wait for its closing fence
+            if _closes(stripped, closing):
+                closing = None
+            continue
+        if in_math:
+            in_math = not stripped.endswith("$$")
+            continue
+        if stripped.startswith("$$"):
+            in_math = len(stripped) < 4 or not stripped.endswith("$$")
+            continue
+        fence = _FENCE.match(line)
+        if fence:
+            info = fence["info"].strip()
+            if directives and not info and _closes(stripped, directives[-1]):
+                directives.pop()  # the end of a directive: its body was counted
+            elif info.startswith("{") and not info.startswith(("{code-cell}", "{math}")):
+                directives.append(fence["fence"])  # a directive: count its body
+                if info.startswith(_TITLED):
+                    kept.append(info.split("}", 1)[1])
+            else:
+                closing = fence["fence"]  # code, a code cell or math: skip to its end
+            continue
+        if _OPTION.match(line) or re.match(r"^\s*\([\w-]+\)=\s*$", line):
+            continue
+        kept.append(_ROLE.sub("", _GLUE.sub("0", line)))
+    return len(_WORD.findall("\n".join(kept)))
+
+
+def _closes(stripped: str, fence: str) -> bool:
+    """Return True if the stripped line closes a block opened by ``fence``."""
+    return stripped.startswith(fence) and not stripped.strip(fence[0])
+
+
+def reading_minutes(markdown: str, words_per_minute: int = 200) -> int:
+    """Return the reading time of a MyST markdown page in whole minutes (at least 1).
+
+    Parameters
+    ----------
+    markdown : str
+        The page's source.
+    words_per_minute : int, optional
+        Reading speed (> 0); 200 is a common figure for technical text read with care.
+
+    Returns
+    -------
+    int
+        ``ceil(count_words(markdown) / words_per_minute)``, at least 1.
+
+    Raises
+    ------
+    TypeError, ValueError
+        If ``markdown`` is not a string or ``words_per_minute`` is not a positive int.
+
+    Examples
+    --------
+    >>> reading_minutes("word " * 450)
+    3
+    """
+    if isinstance(words_per_minute, bool) or not isinstance(words_per_minute, int):
+        raise TypeError(f"words_per_minute must be an int, got {type(words_per_minute).__name__}")
+    if words_per_minute <= 0:
+        raise ValueError(f"words_per_minute must be > 0, got {words_per_minute}")
+    return max(1, math.ceil(count_words(markdown) / words_per_minute))
