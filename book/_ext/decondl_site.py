@@ -22,6 +22,10 @@ do most of it, this extension the rest:
   entries with ``role="doc-biblioentry"``, a DPUB-ARIA role deprecated in DPUB-ARIA 1.1 and not
   a list item, so a list with no items (axe: aria-required-children, critical). Entries become
   ``role="listitem"``.
+* **Author-year bibliography.** The text cites author-year ("Weigert et al., 2018",
+  ``bibtex_reference_style: author_year``); the bibliography's labels say the same
+  (``bibtex_default_style: authoryear``, registered here: pybtex's ``plain`` style, sorted by
+  author and year, with the labels of :func:`author_year_label` instead of "WSB+18").
 * **Reading time.** The role ``{reading-time}`200``` writes the page's reading time at 200
   words a minute ("12 minutes"), from its word count when the book is built
   (:func:`decondl.notebook.reading_minutes`; the Colab notebooks quote the same number).
@@ -103,6 +107,42 @@ def _fix_page(app: Sphinx, pagename: str, templatename: str, context: dict, doct
         context["generate_toctree_html"] = generate_labelled
 
 
+def author_year_label(entry) -> str:
+    """Return the author-year label of a pybtex entry: "Lucy, 1974", "A et al., 2018".
+
+    The last names of the authors (else the editors) as the reader sees them (LaTeX accents
+    decoded), the same text as the Colab notebooks' citations (``colab_markdown.py``).
+    """
+    from pybtex.richtext import Text
+
+    persons = entry.persons.get("author") or entry.persons.get("editor") or []
+    names = [Text.from_latex(" ".join(p.last_names)).render_as("text") for p in persons]
+    who = f"{names[0]} et al." if len(names) > 2 else " and ".join(names) or entry.key
+    return f"{who}, {entry.fields.get('year', 'n.d.')}"
+
+
+def _register_author_year_style() -> None:
+    import pybtex.plugin
+    from pybtex.style.formatting.plain import Style as PlainStyle
+    from pybtex.style.labels import BaseLabelStyle
+
+    class AuthorYearLabels(BaseLabelStyle):
+        def format_labels(self, sorted_entries):
+            labels = [author_year_label(entry) for entry in sorted_entries]
+            seen: dict[str, int] = {}
+            for label in labels:  # "Smith, 2018a", "Smith, 2018b" when two would be equal
+                if labels.count(label) > 1:
+                    seen[label] = seen.get(label, 0) + 1
+                    label += "abcdefghijklmnopqrstuvwxyz"[seen[label] - 1]
+                yield label
+
+    class AuthorYearStyle(PlainStyle):
+        default_label_style = "authoryear"
+
+    pybtex.plugin.register_plugin("pybtex.style.labels", "authoryear", AuthorYearLabels)
+    pybtex.plugin.register_plugin("pybtex.style.formatting", "authoryear", AuthorYearStyle)
+
+
 class ReadingTime(SphinxRole):
     """``{reading-time}`200```: the page's reading time at 200 words a minute, e.g. "12 minutes"."""
 
@@ -122,6 +162,7 @@ class ReadingTime(SphinxRole):
 
 
 def setup(app: Sphinx) -> dict:
+    _register_author_year_style()
     app.add_role("reading-time", ReadingTime())
     # doctree-read comes after MyST-NB's parser has moved the page's scripts into the
     # environment and before any page is written.
