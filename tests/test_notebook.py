@@ -121,3 +121,14 @@ def test_reading_minutes_rounds_up_and_checks():
         notebook.reading_minutes("x", words_per_minute=0)
     with pytest.raises(TypeError, match="words_per_minute"):
         notebook.reading_minutes("x", words_per_minute=2.5)
+
+
+def test_format_duration_known_answers():
+    assert notebook.format_duration(0) == "0 s"
+    assert notebook.format_duration(119.4) == "119 s"
+    assert notebook.format_duration(120.0) == "2.0 min"
+    assert notebook.format_duration(7199.0) == "120.0 min"
+    assert notebook.format_duration(7200.0) == "2.0 h"
+    for bad, error in [(-1.0, ValueError), (float("inf"), ValueError), ("5", TypeError)]:
+        with pytest.raises(error, match="seconds"):
+            notebook.format_duration(bad)

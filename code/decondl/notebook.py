@@ -9,6 +9,7 @@ value, so :func:`glue` shows it in the cell's output instead. Chapters therefore
 The book build's extension sets ``DECONDL_BOOK_BUILD=1`` in the environment of every kernel it
 starts (:data:`BUILD_VAR`); that is how :func:`in_book_build` knows.
 
+:func:`format_duration` writes a measured time for the text ("45 s", "3.5 min").
 :func:`count_words` and :func:`reading_minutes` measure a page's prose: the book's
 ``{reading-time}`` role (``book/_ext/decondl_site.py``) and the Colab notebooks quote the same
 number, computed from the page when the book is built.
@@ -21,7 +22,15 @@ import os
 import re
 import sys
 
-__all__ = ["BUILD_VAR", "count_words", "glue", "in_book_build", "in_colab", "reading_minutes"]
+__all__ = [
+    "BUILD_VAR",
+    "count_words",
+    "format_duration",
+    "glue",
+    "in_book_build",
+    "in_colab",
+    "reading_minutes",
+]
 
 #: Environment variable set to ``"1"`` by the book build for every notebook kernel it runs.
 BUILD_VAR = "DECONDL_BOOK_BUILD"
@@ -215,3 +224,39 @@ def reading_minutes(markdown: str, words_per_minute: int = 200) -> int:
     if words_per_minute <= 0:
         raise ValueError(f"words_per_minute must be > 0, got {words_per_minute}")
     return max(1, math.ceil(count_words(markdown) / words_per_minute))
+
+
+def format_duration(seconds) -> str:
+    """Write a duration for the reader: "45 s" under two minutes, else "3.5 min" or "1.2 h".
+
+    Parameters
+    ----------
+    seconds : float
+        Duration in seconds (>= 0, finite), e.g. a difference of ``time.perf_counter()``.
+
+    Returns
+    -------
+    str
+        Whole seconds below 120 s, minutes with one decimal below 120 min, else hours.
+
+    Raises
+    ------
+    TypeError, ValueError
+        If ``seconds`` is not a real number, or is negative or not finite.
+
+    Examples
+    --------
+    >>> format_duration(44.6), format_duration(210.0), format_duration(4320.0 * 2)
+    ('45 s', '3.5 min', '2.4 h')
+    """
+    import numbers
+
+    if isinstance(seconds, bool) or not isinstance(seconds, numbers.Real):
+        raise TypeError(f"seconds must be a real number, got {type(seconds).__name__}")
+    if not (math.isfinite(seconds) and seconds >= 0):
+        raise ValueError(f"seconds must be finite and >= 0, got {seconds}")
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds / 3600:.1f} h"
