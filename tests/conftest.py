@@ -48,8 +48,20 @@ class Build:
     executed: Path
 
 
+#: Point the book tests at an existing build instead of building (for developers): the folder
+#: given to ``jupyter-book build --path-output``, holding ``_build/`` and the log ``build.log``.
+REUSE_VAR = "DECONDL_BOOK_REUSE"
+
+
 @pytest.fixture(scope="session")
 def book(tmp_path_factory) -> Build:
+    reuse = os.environ.get(REUSE_VAR, "").strip()
+    if reuse:
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(f"{REUSE_VAR} must not be set in CI: the tests build the book themselves")
+        out = Path(reuse)
+        log = (out / "build.log").read_text()
+        return Build(0, log, out / "_build" / "html", out / "_build" / "jupyter_execute")
     out = tmp_path_factory.mktemp("book")
     env = dict(os.environ, DECONDL_PROFILE="quick")
     env.pop("DECONDL_PROFILE_SOURCE", None)
