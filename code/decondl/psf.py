@@ -231,8 +231,8 @@ def airy_psf(shape, *, wavelength_um, na, pixel_size_um, oversample=3):
     Examples
     --------
     >>> psf = airy_psf((33, 33), wavelength_um=0.5, na=1.0, pixel_size_um=0.05)
-    >>> float(round(psf.sum(), 12)), psf.argmax() == psf.size // 2
-    (1.0, np.True_)
+    >>> float(round(psf.sum(), 12)), bool(psf.argmax() == psf.size // 2)
+    (1.0, True)
     """
     shape = _odd_shape(shape, ndims=(2,))
     wavelength_um = _positive(wavelength_um, "wavelength_um")
@@ -319,8 +319,8 @@ def widefield_psf_3d(
     --------
     >>> psf = widefield_psf_3d((17, 33, 33), wavelength_um=0.52, na=1.0,
     ...                        pixel_size_um=0.1, z_step_um=0.2)
-    >>> psf.shape, float(round(psf.sum(), 12)), psf.argmax() == psf.size // 2
-    ((17, 33, 33), 1.0, np.True_)
+    >>> psf.shape, float(round(psf.sum(), 12)), bool(psf.argmax() == psf.size // 2)
+    ((17, 33, 33), 1.0, True)
     """
     shape = _odd_shape(shape, ndims=(3,))
     wavelength_um = _positive(wavelength_um, "wavelength_um")
@@ -735,8 +735,8 @@ def normalize_psf(psf, ndim, *, name="psf", require_odd=True):
 
     Examples
     --------
-    >>> normalize_psf(np.ones((3, 3)), 2)[1, 1] == 1 / 9
-    np.True_
+    >>> float(normalize_psf(np.ones((3, 3)), 2)[1, 1]) == 1 / 9
+    True
     """
     require_odd = as_bool(require_odd, "require_odd")
     if not isinstance(ndim, numbers.Integral) or isinstance(ndim, bool):

@@ -247,8 +247,8 @@ def spheres(shape, n, radius_range_px, rng, *, intensity_range=(0.5, 1.0), overl
     --------
     >>> import numpy as np
     >>> image, labels = spheres((64, 64), 5, (2, 8), np.random.default_rng(0))
-    >>> image.shape, image.max(), labels.max()
-    ((64, 64), np.float64(1.0), np.int32(5))
+    >>> image.shape, float(image.max()), int(labels.max())
+    ((64, 64), 1.0, 5)
     """
     overlap = as_bool(overlap, "overlap")
     shape = _check_shape(shape)
