@@ -233,7 +233,7 @@ def test_checkouts_do_not_persist_credentials():
     checkouts = [
         s for _, _, job in all_jobs() for s in job["steps"] if action(s) == "actions/checkout"
     ]
-    assert len(checkouts) == 2
+    assert len(checkouts) == 3  # book build, tests, tests at the minimum versions
     for s in checkouts:
         assert s.get("with", {}).get("persist-credentials") is False
 
@@ -494,7 +494,8 @@ def test_tensorflow_gpu_check_fails_without_a_gpu(build_job, tmp_path):
 def test_tests_workflow_runs_the_readme_test_command_on_cpu():
     workflow = load_yaml(TESTS)
     assert {"pull_request", "push"} <= set(workflow["on"])
-    (job,) = workflow["jobs"].values()
+    assert set(workflow["jobs"]) == {"test", "test-min"}
+    job = workflow["jobs"]["test"]
     assert job["runs-on"] == "ubuntu-latest"
     assert job["env"]["CI"] == "true" and job["env"]["DECONDL_PROFILE"] == "quick"
     assert job["steps"][-1]["run"].strip() == "make test"
@@ -504,6 +505,51 @@ def test_tests_workflow_runs_the_readme_test_command_on_cpu():
     exported = dict(re.findall(r"^export (\w+)=(\S+)$", ci_run, re.M))
     assert exported.get("DECONDL_PROFILE") == "quick"
     assert {k: str(job["env"].get(k)) for k in exported} == exported
+
+
+def test_tests_workflow_runs_the_unit_tests_at_the_minimum_versions():
+    jobs = load_yaml(TESTS)["jobs"]
+    job = jobs["test-min"]
+    assert job["runs-on"] == "ubuntu-latest"
+    assert job["permissions"] == {"contents": "read"}
+    assert job["env"] == jobs["test"]["env"]
+    assert job["steps"][-1]["run"].strip() == "make test-min"
+    # The target installs the constraints file and runs the unit tests in its own venv.
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    target = re.search(r"^test-min:.*\n((?:\t.*\n)+)", makefile, re.M)
+    assert target, "Makefile has no test-min target"
+    assert 'pytest -m "not book and not browser and not colab"' in target[1]
+    assert re.search(r"^MIN_CONSTRAINTS\s*:=\s*tests/min-versions.txt$", makefile, re.M)
+    assert "-c $(MIN_CONSTRAINTS)" in makefile and "$(MIN_BIN)/python" in target[1]
+    # Not part of the local CI script (its time budget): only this workflow job runs it.
+    assert "test-min" not in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_min_versions_are_the_floors_of_pyproject():
+    import tomllib
+
+    from packaging.requirements import Requirement
+    from packaging.version import Version
+
+    meta = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    floors = {}
+    for line in meta["dependencies"] + meta["optional-dependencies"]["dl"]:
+        req = Requirement(line)
+        lows = [s.version for s in req.specifier if s.operator == ">="]
+        if lows:
+            floors[req.name.lower()] = lows[0]
+    pins = {}
+    for line in (ROOT / "tests" / "min-versions.txt").read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            req = Requirement(line)
+            (spec,) = req.specifier
+            assert spec.operator == "==", line
+            pins[req.name.lower()] = spec.version
+    # The same packages; each pin is its floor (a floor "1.26" is the release 1.26.0).
+    assert set(pins) == set(floors)
+    mismatched = {n: (pins[n], f) for n, f in floors.items() if Version(pins[n]) != Version(f)}
+    assert not mismatched, f"min-versions.txt pin vs pyproject.toml floor: {mismatched}"
 
 
 def test_both_workflows_use_the_same_supported_python():
