@@ -99,3 +99,23 @@ def test_source_hash_covers_every_module(tmp_path, monkeypatch):
     assert profile.source_hash() == digest
     (copy / "metrics.py").write_text((copy / "metrics.py").read_text() + "\n# changed\n")
     assert profile.source_hash() != digest
+
+
+def test_every_profile_defines_the_same_parameters():
+    names = {name: set(p.params) for name, p in profile.PROFILES.items()}
+    assert set(names) == {"quick", "full", "smoke"}
+    assert all(keys == names["quick"] for keys in names.values()), names
+
+
+def test_smoke_is_tiny_and_chosen_only_explicitly(monkeypatch):
+    smoke, quick = profile.get("smoke"), profile.get("quick")
+    for key, value in smoke.params.items():
+        assert 0 < value <= quick[key], key
+    assert smoke["unet_epochs"] <= 2 and smoke["care_epochs"] <= 2 and smoke["stardist_epochs"] <= 2
+    monkeypatch.setenv(profile.ENV_VAR, "smoke")
+    monkeypatch.delenv(profile.SOURCE_VAR, raising=False)
+    assert profile.current().name == "smoke"
+    monkeypatch.delenv(profile.ENV_VAR)
+    for gpu in (True, False):  # detection picks full or quick, never smoke
+        monkeypatch.setattr(profile, "gpu_available", lambda gpu=gpu: gpu)
+        assert profile.current().name == ("full" if gpu else "quick")

@@ -1,13 +1,19 @@
 """The run profile: how much training the deep-learning chapters do.
 
-Two profiles exist (see ``PROFILES``):
+Three profiles exist (see ``PROFILES``):
 
 ``quick``
     Small data sets and few epochs, so that the whole book builds on a 2-core
-    CPU in minutes. Numbers in the text are then those of a short training.
+    CPU without a GPU (several minutes per training chapter). Numbers in the text are then
+    those of a short training.
 ``full``
     The sizes the published book is built with on a GPU (a Colab T4-class card
     needs about ten minutes per training chapter).
+``smoke``
+    Tiny sizes (a few images, two epochs of a few steps) for tests that only need
+    every code path to run, such as running the Colab notebooks under Colab's
+    package versions (``tests/test_colab_runtime.py``); the networks learn nothing
+    and the chapters' numbers mean nothing. Never chosen automatically.
 
 The active profile is chosen by :func:`current`: the environment variable
 ``DECONDL_PROFILE`` wins; otherwise ``full`` if TensorFlow sees a GPU, else
@@ -56,7 +62,7 @@ class Profile:
 
     Parameters
     ----------
-    name : {"quick", "full"}
+    name : {"quick", "full", "smoke"}
         Profile name.
     description : str
         One sentence for readers.
@@ -94,7 +100,7 @@ PROFILES: Mapping[str, Profile] = MappingProxyType(
     {
         "quick": Profile(
             name="quick",
-            description="Small training sizes that run on a laptop CPU in minutes.",
+            description="Small training sizes for a CPU: minutes per training chapter, not hours.",
             params={
                 # chapter 2 (U-Net and the receptive field): shallow CNN vs U-Net
                 "unet_train_images": 200,
@@ -155,6 +161,36 @@ PROFILES: Mapping[str, Profile] = MappingProxyType(
                 "care_unet_n_first": 32,
             },
         ),
+        "smoke": Profile(
+            name="smoke",
+            description="Tiny training sizes that only check that the code runs (for tests).",
+            params={
+                "unet_train_images": 16,
+                "unet_test_images": 4,
+                "unet_epochs": 2,
+                "unet_steps_per_epoch": 3,
+                "stardist_train_images": 8,
+                "stardist_val_images": 2,
+                "stardist_test_images": 4,
+                "stardist_n_rays": 16,
+                "stardist_grid": 2,
+                "stardist_patch_px": 64,
+                "stardist_batch_size": 4,
+                "stardist_unet_depth": 2,
+                "stardist_filters": 8,
+                "stardist_epochs": 2,
+                "stardist_steps_per_epoch": 3,
+                "care_train_images": 6,
+                "care_val_images": 2,
+                "care_test_images": 2,
+                "care_patches_per_image": 4,
+                "care_epochs": 2,
+                "care_steps_per_epoch": 3,
+                "care_batch_size": 8,
+                "care_unet_depth": 2,
+                "care_unet_n_first": 8,
+            },
+        ),
     }
 )
 
@@ -203,7 +239,7 @@ def get(name: str) -> Profile:
 
     Parameters
     ----------
-    name : {"quick", "full"}
+    name : {"quick", "full", "smoke"}
         Profile name (case and surrounding blanks are ignored).
 
     Returns

@@ -249,12 +249,18 @@ def colab_venv(*, python: Path | None = None, log=print) -> Path:
         pip = [py, "-m", "pip", "--disable-pip-version-check"]
         if "pip" in pins:  # Colab's pip resolves the setup cell's install
             _run([*pip, "install", "--quiet", "--find-links", wheels, f"pip=={pins['pip']}"], log)
+        download = [*pip, "download", "--quiet", "--only-binary=:all:", "--dest", wheels,
+                    "--requirement", requirements]  # fmt: skip
+        install = [*pip, "install", "--quiet", "--no-index", "--find-links", wheels,
+                   "--only-binary=:all:", "--requirement", requirements]  # fmt: skip
         if not stamp.is_file():
-            _run([*pip, "download", "--quiet", "--only-binary=:all:", "--dest", wheels,
-                  "--requirement", requirements], log)  # fmt: skip
+            _run(download, log)
             stamp.write_text(json.dumps(pins, indent=1))
-        _run([*pip, "install", "--quiet", "--no-index", "--find-links", wheels,
-              "--only-binary=:all:", "--requirement", requirements], log)  # fmt: skip
+        try:
+            _run(install, log)
+        except HarnessError:  # a wheel went missing from the cache: fetch again
+            _run(download, log)
+            _run(install, log)
         install_colab_stub(venv)
         installed = installed_versions(venv, pins)
         wrong = {n: (v, installed.get(n)) for n, v in pins.items() if installed.get(n) != v}
@@ -430,6 +436,42 @@ def kernel_env(venv: Path, workdir: Path, profile: str | None) -> dict[str, str]
     return _clean_env(extra)
 
 
+#: Longest single wait on a kernel socket; a longer wait is made of such slices (see below).
+POLL_SLICE_S = 1.0
+
+
+def _patient_client_class():
+    """An async kernel client whose channels never wait on one poll for long.
+
+    Seen here (twice in about thirty notebook runs, on a loaded machine): the kernel had run a cell,
+    replied and gone idle, and nbclient still waited for the reply, until its cell timeout. A new
+    poll of a zmq socket first asks the socket whether a message is waiting, so waiting in slices
+    of :data:`POLL_SLICE_S` picks up a reply whose wake-up was missed, at no cost otherwise.
+    """
+    from queue import Empty
+
+    from jupyter_client.asynchronous import AsyncKernelClient
+    from jupyter_client.channels import AsyncZMQSocketChannel
+    from traitlets import Type
+
+    class SlicedPollChannel(AsyncZMQSocketChannel):
+        async def get_msg(self, timeout=None):
+            deadline = None if timeout is None else time.monotonic() + timeout
+            while True:
+                left = POLL_SLICE_S if deadline is None else deadline - time.monotonic()
+                if await self.socket.poll(int(1000 * max(0.0, min(POLL_SLICE_S, left)))):
+                    return await self._recv()
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise Empty
+
+    class PatientKernelClient(AsyncKernelClient):
+        shell_channel_class = Type(SlicedPollChannel)
+        iopub_channel_class = Type(SlicedPollChannel)
+        control_channel_class = Type(SlicedPollChannel)
+
+    return PatientKernelClient
+
+
 def _kernel_manager(python: Path, workdir: Path):
     from jupyter_client.kernelspec import KernelSpecManager
     from jupyter_client.manager import AsyncKernelManager
@@ -441,7 +483,9 @@ def _kernel_manager(python: Path, workdir: Path):
         json.dumps({"argv": argv, "display_name": "Colab-like", "language": "python"})
     )
     ksm = KernelSpecManager(kernel_dirs=[str(spec.parent)], ensure_native_kernel=False)
-    return AsyncKernelManager(kernel_name="colab-like", kernel_spec_manager=ksm)
+    km = AsyncKernelManager(kernel_name="colab-like", kernel_spec_manager=ksm)
+    km.client_factory = _patient_client_class()
+    return km
 
 
 async def _execute(nb, *, python, workdir, env, setup_index, timeout, lock, run, log):
@@ -629,7 +673,7 @@ def main(argv=None) -> int:
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("notebooks", nargs="*", type=Path)
-    parser.add_argument("--profile", default="quick")
+    parser.add_argument("--profile", default="smoke", help="DECONDL_PROFILE of the kernels")
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--keep", action="store_true", help="keep the executed notebooks")
     args = parser.parse_args(argv)
