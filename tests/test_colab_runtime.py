@@ -56,7 +56,7 @@ def colab_runs(colab_base, request) -> dict[str, harness.NotebookRun]:
         if getattr(item, "originalname", "") == "test_notebook_runs_top_to_bottom_in_colab"
     ]
     runs = harness.run_notebooks(
-        [ROOT / name for name in selected], colab_base, jobs=JOBS, profile=PROFILE
+        [ROOT / name for name in selected], colab_base, jobs=JOBS, profile=PROFILE, timeout=900
     )
     report = ROOT / "_build" / "colab-runtime-report.txt"  # times, for whoever tunes CI
     report.parent.mkdir(exist_ok=True)
@@ -149,6 +149,14 @@ def test_versions_file_pins_what_the_setup_cell_keeps():
     assert pins["tensorflow"].startswith("2.19")
     text = harness.VERSIONS_FILE.read_text()
     assert "Written on 20" in text and "NOT re-checked" in text  # the date and the caveat
+
+
+def test_find_python_takes_only_the_version_asked_for(monkeypatch):
+    this = f"{sys.version_info.major}.{sys.version_info.minor}"
+    monkeypatch.setenv("DECONDL_COLAB_PYTHON", sys.executable)
+    found = harness.find_python(this)
+    assert found is not None
+    assert harness.find_python("3.99") is None  # the clear failure of colab_base follows
 
 
 def test_local_source_keeps_the_extras_and_points_at_the_checkout():

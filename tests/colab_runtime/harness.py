@@ -133,7 +133,8 @@ def find_python(version: str) -> Path | None:
     """Return a CPython ``version`` interpreter (with venv) on this machine, or None.
 
     Looked for in order: ``$DECONDL_COLAB_PYTHON``, ``python<version>`` on the PATH, pyenv's
-    versions, ``/usr/bin`` and ``/usr/local/bin``.
+    versions, GitHub runners' tool cache (``$RUNNER_TOOL_CACHE``), ``/usr/bin`` and
+    ``/usr/local/bin``. A candidate counts only if it runs and has ``venv`` and ``ensurepip``.
     """
     candidates = []
     if os.environ.get("DECONDL_COLAB_PYTHON"):
@@ -142,6 +143,9 @@ def find_python(version: str) -> Path | None:
     pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
     found = sorted(pyenv.glob(f"{version}.*/bin/python{version}"), key=_patch_level, reverse=True)
     candidates += [str(p) for p in found]
+    tool_cache = Path(os.environ.get("RUNNER_TOOL_CACHE", "/opt/hostedtoolcache")) / "Python"
+    found = sorted(tool_cache.glob(f"{version}.*/x64/bin/python{version}"), key=_patch_level)
+    candidates += [str(p) for p in reversed(found)]
     candidates += [f"/usr/bin/python{version}", f"/usr/local/bin/python{version}"]
     probe = "import sys, venv, ensurepip; print('%d.%d' % sys.version_info[:2])"
     for candidate in candidates:
@@ -159,7 +163,11 @@ def find_python(version: str) -> Path | None:
 
 
 def _patch_level(path: Path) -> tuple[int, ...]:
-    return tuple(int(p) for p in re.findall(r"\d+", path.parents[1].name))
+    """The version in ``<root>/3.12.1/bin/python3.12`` or ``<root>/3.12.1/x64/bin/python3.12``."""
+    for parent in path.parents:
+        if re.fullmatch(r"\d+\.\d+\.\d+", parent.name):
+            return tuple(int(p) for p in parent.name.split("."))
+    return (0,)
 
 
 # --------------------------------------------------------------------------- the base venv
