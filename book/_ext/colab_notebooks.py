@@ -381,7 +381,8 @@ class Generator:
             lines.append(
                 "**Runtime: GPU.** This notebook trains networks. Choose *Runtime > Change runtime "
                 "type > T4 GPU* before running it: with a GPU the `full` run profile of the "
-                "published book runs (about ten minutes of training). On a CPU it falls back to "
+                "published book runs (sized for about ten minutes of training on a T4: a design "
+                "target, not a measurement). On a CPU it falls back to "
                 "the `quick` profile (small data, few epochs: the networks are under-trained). "
                 "Set `DECONDL_PROFILE` to `quick` or `full` to choose yourself."
             )
