@@ -369,7 +369,7 @@ def _other_value(control):
         values = [o[1] if isinstance(o, tuple) else o for o in control.options]
         return next(v for v in reversed(values) if v != control.value)
     if hasattr(control, "base"):  # FloatLogSlider: min and max are exponents
-        return control.base ** control.max
+        return control.base**control.max
     return control.max if control.value != control.max else control.min
 
 
