@@ -1,6 +1,5 @@
 """Tests of decondl.forward: blur, noise and the acquisition model."""
 
-
 import numpy as np
 import pytest
 from scipy import ndimage

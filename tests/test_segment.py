@@ -279,9 +279,7 @@ def test_average_precision_pools_a_list_and_label_values_do_not_matter():
     truth = discs((32, 32), [(8, 8), (24, 24)], 5)
     truths = [truth, truth]
     preds = [truth * 3, np.where(truth == 2, 0, truth)]  # 2 + 1 of 4 found
-    assert metrics.average_precision(truths, preds, thresholds=[0.5]) == {
-        0.5: pytest.approx(3 / 4)
-    }
+    assert metrics.average_precision(truths, preds, thresholds=[0.5]) == {0.5: pytest.approx(3 / 4)}
     assert metrics.average_precision(tuple(truths), tuple(preds), thresholds=[0.5])[0.5] == (
         pytest.approx(3 / 4)
     )
