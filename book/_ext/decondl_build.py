@@ -25,6 +25,7 @@ import os
 import shutil
 from pathlib import Path
 
+from patient_kernels import patient_kernel_channels
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.util import logging
@@ -84,39 +85,8 @@ def _reread_failed_pages(app, env, added, changed, removed) -> list[str]:
     return failed
 
 
-#: Longest single wait of the build's kernel clients on a socket (see _patient_kernel_channels).
-POLL_SLICE_S = 1.0
-
-
-def _patient_kernel_channels() -> None:
-    """Make the kernel clients that execute the pages wait on their sockets in short slices.
-
-    Seen here (2026-12-02, in a book build and in the Colab-like test): a kernel had run a
-    cell, replied and gone idle, while nbclient still waited for the reply until the cell's
-    timeout (30 minutes), failing the build. Each new poll of a zmq socket first asks whether
-    a message is waiting, so waiting in slices of ``POLL_SLICE_S`` picks up a reply whose
-    wake-up was missed, and costs nothing otherwise. The same fix is in
-    ``tests/colab_runtime/harness.py``.
-    """
-    import time
-    from queue import Empty
-
-    from jupyter_client.channels import AsyncZMQSocketChannel
-
-    async def get_msg(self, timeout=None):
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            left = POLL_SLICE_S if deadline is None else deadline - time.monotonic()
-            if await self.socket.poll(int(1000 * max(0.0, min(POLL_SLICE_S, left)))):
-                return await self._recv()
-            if deadline is not None and time.monotonic() >= deadline:
-                raise Empty
-
-    AsyncZMQSocketChannel.get_msg = get_msg
-
-
 def setup(app: Sphinx) -> dict:
-    _patient_kernel_channels()
+    patient_kernel_channels()
     # rebuild="env": a different profile or package makes Sphinx re-read (and re-run) every page.
     app.add_config_value("decondl_profile", "", rebuild="env", types=[str])
     app.add_config_value("decondl_source_hash", "", rebuild="env", types=[str])

@@ -444,40 +444,14 @@ def kernel_env(venv: Path, workdir: Path, profile: str | None) -> dict[str, str]
     return _clean_env(extra)
 
 
-#: Longest single wait on a kernel socket; a longer wait is made of such slices (see below).
-POLL_SLICE_S = 1.0
-
-
 def _patient_client_class():
-    """An async kernel client whose channels never wait on one poll for long.
-
-    Seen here (twice in about thirty notebook runs, on a loaded machine): the kernel had run a cell,
-    replied and gone idle, and nbclient still waited for the reply, until its cell timeout. A new
-    poll of a zmq socket first asks the socket whether a message is waiting, so waiting in slices
-    of :data:`POLL_SLICE_S` picks up a reply whose wake-up was missed, at no cost otherwise.
-    """
-    from queue import Empty
-
+    """The async kernel client, with the build's socket fix (book/_ext/patient_kernels.py)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "book" / "_ext"))
     from jupyter_client.asynchronous import AsyncKernelClient
-    from jupyter_client.channels import AsyncZMQSocketChannel
-    from traitlets import Type
+    from patient_kernels import patient_kernel_channels
 
-    class SlicedPollChannel(AsyncZMQSocketChannel):
-        async def get_msg(self, timeout=None):
-            deadline = None if timeout is None else time.monotonic() + timeout
-            while True:
-                left = POLL_SLICE_S if deadline is None else deadline - time.monotonic()
-                if await self.socket.poll(int(1000 * max(0.0, min(POLL_SLICE_S, left)))):
-                    return await self._recv()
-                if deadline is not None and time.monotonic() >= deadline:
-                    raise Empty
-
-    class PatientKernelClient(AsyncKernelClient):
-        shell_channel_class = Type(SlicedPollChannel)
-        iopub_channel_class = Type(SlicedPollChannel)
-        control_channel_class = Type(SlicedPollChannel)
-
-    return PatientKernelClient
+    patient_kernel_channels()
+    return AsyncKernelClient
 
 
 def _kernel_manager(python: Path, workdir: Path):
