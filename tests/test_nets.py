@@ -90,8 +90,15 @@ def test_integer_images_are_converted():
     [
         ({"image": np.ones((5, 5)), "weights": np.ones((2, 2))}, ValueError, "odd sides"),
         ({"image": np.ones((5, 5)), "weights": np.ones((3, 3, 3))}, ValueError, "weights must"),
-        ({"image": np.ones(5), "weights": np.ones(3)}, ValueError, "image must have 2 or 3"),
+        ({"image": np.ones(5), "weights": np.ones(3)}, ValueError, "image must be 2D or 3D"),
         ({"image": np.ones((5, 5), complex), "weights": np.ones((3, 3))}, TypeError, "real"),
+        ({"image": np.ones((5, 5), bool), "weights": np.ones((3, 3))}, TypeError, "boolean"),
+        (
+            {"image": np.full((5, 5), np.nan), "weights": np.ones((3, 3))},
+            ValueError,
+            "image must contain only finite values",
+        ),
+        ({"image": np.ones((5, 5)), "weights": np.ones((3, 3)), "padding": 1}, TypeError, "str"),
         (
             {"image": np.ones((5, 5)), "weights": np.ones((3, 3)), "padding": "full"},
             ValueError,
@@ -149,7 +156,7 @@ def test_activations_keep_dtype_and_do_not_overflow(dtype):
 def test_activate_rejects_bad_input():
     with pytest.raises(ValueError, match="name must be one of"):
         nets.activate([1.0], "swish")
-    with pytest.raises(TypeError, match="real-valued"):
+    with pytest.raises(TypeError, match="x must be a real numeric array"):
         nets.activate(["a"], "relu")
 
 
@@ -213,7 +220,7 @@ def test_feature_maps_shapes_and_values():
     )
     with pytest.raises(ValueError, match="pooling must be one of"):
         nets.feature_maps(image, "identity", "relu", "min")
-    with pytest.raises(ValueError, match="image must have 2"):
+    with pytest.raises(ValueError, match="image must be 2D, got 3 dimensions"):
         nets.feature_maps(np.ones((4, 4, 4)), "identity")
 
 
@@ -221,7 +228,7 @@ def test_conv_param_count():
     assert nets.conv_param_count(3, 1, 8) == 80
     assert nets.conv_param_count(3, 8, 16, bias=False) == 1152
     assert nets.conv_param_count(3, 2, 4, ndim=3) == 27 * 8 + 4
-    with pytest.raises(ValueError, match="ndim must be 2 or 3"):
+    with pytest.raises(ValueError, match="ndim must be >= 2 and <= 3"):
         nets.conv_param_count(3, 1, 1, ndim=4)
     with pytest.raises(ValueError, match="in_channels must be >= 1"):
         nets.conv_param_count(3, 0, 1)
@@ -313,11 +320,11 @@ def test_blur_extent_holds_the_requested_fraction(ndim):
 
 
 def test_blur_extent_rejects_bad_input():
-    with pytest.raises(ValueError, match="sigma_px must be a positive"):
+    with pytest.raises(ValueError, match="sigma_px must be finite and > 0"):
         nets.blur_extent_px(0.0)
-    with pytest.raises(TypeError, match="sigma_px must be a number"):
+    with pytest.raises(TypeError, match="sigma_px must be a real number"):
         nets.blur_extent_px("2")
-    with pytest.raises(ValueError, match="fraction must be in"):
+    with pytest.raises(ValueError, match="fraction must be finite and > 0 and < 1"):
         nets.blur_extent_px(1.0, 1.0)
 
 
@@ -520,11 +527,24 @@ def test_train_and_builders_reject_bad_input(keras):
         nets.train(model, X, X, validation_data=X, epochs=1, steps_per_epoch=1, rng=0)
     with pytest.raises(TypeError, match="rng must be"):
         nets.train(model, X, X, validation_data=(X, X), epochs=1, steps_per_epoch=1, rng="a")
+    bad = {
+        "learning_rate must be finite and > 0": {"learning_rate": 0.0},
+        "verbose must be an int": {"verbose": True},
+        "loss must be one of": {"loss": "huber"},
+        "augment must be True or False": {"augment": "False"},
+        "epochs must be >= 1": {"epochs": 0},
+    }
+    for match, kwargs in bad.items():
+        settings = {"epochs": 1, "steps_per_epoch": 1, "rng": 0} | kwargs
+        with pytest.raises((TypeError, ValueError), match=match):
+            nets.train(model, X, X, validation_data=(X, X), **settings)
+    with pytest.raises(ValueError, match="X must contain only finite values"):
+        nets.train(model, X + np.nan, X, validation_data=(X, X), epochs=1, steps_per_epoch=1, rng=0)
     with pytest.raises(ValueError, match="kernel_size must be odd"):
         nets.unet(kernel_size=4)
     with pytest.raises(ValueError, match="pooling must be one of"):
         nets.unet(pooling="min")
-    with pytest.raises(ValueError, match="ndim must be 2 or 3"):
+    with pytest.raises(ValueError, match="ndim must be >= 2 and <= 3"):
         nets.shallow_cnn(ndim=1)
     with pytest.raises(ValueError, match="one input and one output channel"):
         nets.predict(nets.shallow_cnn(n_layers=1, out_channels=2), X)
