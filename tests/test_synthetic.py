@@ -311,7 +311,7 @@ def test_same_seed_same_output(make):
         (lambda: synthetic.beads((32, 32), 3, 0, min_distance_px=1), ValueError, "min_distance"),
         (lambda: synthetic.beads((32, 32), 3, 0, margin_px=0.5), ValueError, "margin_px"),
         (lambda: synthetic.beads((32, 32), 3, 0, margin_px=(2, 2, 2)), ValueError, "margin_px"),
-        (lambda: synthetic.beads((32, 32), 3, 0, margin_px="x"), ValueError, "margin_px"),
+        (lambda: synthetic.beads((32, 32), 3, 0, margin_px="x"), TypeError, "margin_px"),
         (lambda: synthetic.beads((32, 32), -3, 0), ValueError, "n must"),
     ],
 )

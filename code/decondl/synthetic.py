@@ -29,13 +29,10 @@ exactly where ``labels > 0``.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 from scipy import ndimage, signal
 
-from decondl._checks import as_bool
-from decondl._checks import as_rng as _as_rng
+from decondl._checks import as_array, as_bool, as_int, as_number, as_pair, as_rng, as_shape
 
 __all__ = ["beads", "nuclei", "spheres"]
 
@@ -44,58 +41,6 @@ _TRIES_PER_OBJECT = 200
 #: With ``touching=True`` two nuclei may interpenetrate by this fraction of the sum of their
 #: radii along the line joining their centres; the shared pixels are split between them.
 _TOUCH_OVERLAP = 0.2
-
-
-# --------------------------------------------------------------------------- validation
-
-
-def _check_shape(shape) -> tuple[int, ...]:
-    """Validate an image shape: 2 or 3 positive ints."""
-    try:
-        dims = tuple(shape)
-    except TypeError:
-        raise TypeError(
-            f"shape must be a tuple of 2 or 3 ints, got {type(shape).__name__}"
-        ) from None
-    if len(dims) not in (2, 3):
-        raise ValueError(f"shape must have 2 or 3 entries (2D or 3D), got {shape!r}")
-    for size in dims:
-        if not isinstance(size, numbers.Integral) or isinstance(size, bool):
-            raise TypeError(f"shape must contain ints, got {shape!r}")
-        if size < 1:
-            raise ValueError(f"shape must contain positive sizes, got {shape!r}")
-    return tuple(int(s) for s in dims)
-
-
-def _check_count(n, name: str = "n") -> int:
-    if not isinstance(n, numbers.Integral) or isinstance(n, bool):
-        raise TypeError(f"{name} must be an int, got {type(n).__name__}")
-    if n < 0:
-        raise ValueError(f"{name} must be >= 0, got {n}")
-    return int(n)
-
-
-def _check_range(value, name: str, *, low: float, high: float = np.inf, closed_low=False):
-    """Validate a (lo, hi) pair with low < lo <= hi <= high (or low <= lo if closed_low)."""
-    try:
-        lo, hi = (float(v) for v in value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a pair of numbers (low, high), got {value!r}") from None
-    ok_low = lo >= low if closed_low else lo > low
-    if not (np.isfinite(lo) and np.isfinite(hi) and ok_low and lo <= hi <= high):
-        bound = f"{low} <= low" if closed_low else f"{low} < low"
-        upper = "" if np.isinf(high) else f" <= {high}"
-        raise ValueError(f"{name} must satisfy {bound} <= high{upper}, got {value!r}")
-    return lo, hi
-
-
-def _check_scalar(value, name: str, *, low: float = -np.inf, high: float = np.inf) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    value = float(value)
-    if not (np.isfinite(value) and low <= value <= high):
-        raise ValueError(f"{name} must be a finite number in [{low}, {high}], got {value}")
-    return value
 
 
 # --------------------------------------------------------------------------- geometry
@@ -225,7 +170,8 @@ def spheres(shape, n, radius_range_px, rng, *, intensity_range=(0.5, 1.0), overl
     Raises
     ------
     TypeError
-        If ``shape``, ``n`` or ``rng`` have the wrong type.
+        If an argument has the wrong type (``n`` not an int, a range not a pair of numbers,
+        ``rng`` neither a Generator nor an int).
     ValueError
         If ``shape`` is not 2D/3D or a range is invalid.
 
@@ -251,11 +197,11 @@ def spheres(shape, n, radius_range_px, rng, *, intensity_range=(0.5, 1.0), overl
     ((64, 64), 1.0, 5)
     """
     overlap = as_bool(overlap, "overlap")
-    shape = _check_shape(shape)
-    n = _check_count(n)
-    r_lo, r_hi = _check_range(radius_range_px, "radius_range_px", low=0.0)
-    i_lo, i_hi = _check_range(intensity_range, "intensity_range", low=0.0, high=1.0)
-    rng = _as_rng(rng)
+    shape = as_shape(shape)
+    n = as_int(n, "n", low=0)
+    r_lo, r_hi = as_pair(radius_range_px, "radius_range_px", low=0, low_open=True)
+    i_lo, i_hi = as_pair(intensity_range, "intensity_range", low=0, high=1, low_open=True)
+    rng = as_rng(rng)
     ndim = len(shape)
 
     radii = np.sort(rng.uniform(r_lo, r_hi, size=n))[::-1]
@@ -342,7 +288,8 @@ def nuclei(
     Raises
     ------
     TypeError
-        If ``shape``, ``n`` or ``rng`` have the wrong type.
+        If an argument has the wrong type (``n`` not an int, a range not a pair of numbers,
+        ``rng`` neither a Generator nor an int).
     ValueError
         If ``shape`` is not 2D/3D or a parameter is out of range.
 
@@ -379,18 +326,14 @@ def nuclei(
     (dtype('float64'), dtype('int32'), 10)
     """
     touching = as_bool(touching, "touching")
-    shape = _check_shape(shape)
-    n = _check_count(n)
-    r_lo, r_hi = _check_range(radius_range_px, "radius_range_px", low=0.0)
-    i_lo, i_hi = _check_range(intensity_range, "intensity_range", low=0.0, high=1.0)
-    ecc_max = _check_scalar(eccentricity_max, "eccentricity_max", low=0.0, high=1.0)
-    if ecc_max >= 1.0:
-        raise ValueError(f"eccentricity_max must be in [0, 1), got {ecc_max}")
-    texture = _check_scalar(texture, "texture", low=0.0)
-    scale = _check_scalar(texture_scale_px, "texture_scale_px", low=0.0)
-    if scale <= 0:
-        raise ValueError(f"texture_scale_px must be > 0, got {scale}")
-    rng = _as_rng(rng)
+    shape = as_shape(shape)
+    n = as_int(n, "n", low=0)
+    r_lo, r_hi = as_pair(radius_range_px, "radius_range_px", low=0, low_open=True)
+    i_lo, i_hi = as_pair(intensity_range, "intensity_range", low=0, high=1, low_open=True)
+    ecc_max = as_number(eccentricity_max, "eccentricity_max", low=0, high=1, high_open=True)
+    texture = as_number(texture, "texture", low=0)
+    scale = as_number(texture_scale_px, "texture_scale_px", low=0, low_open=True)
+    rng = as_rng(rng)
     ndim = len(shape)
 
     # All random draws happen up front in a fixed order (reproducible for a given seed).
@@ -498,7 +441,8 @@ def beads(shape, n, rng, *, min_distance_px=None, margin_px=None, subpixel=True,
     Raises
     ------
     TypeError
-        If ``shape``, ``n`` or ``rng`` have the wrong type.
+        If an argument has the wrong type (``n`` not an int, a distance not a number,
+        ``rng`` neither a Generator nor an int).
     ValueError
         If ``shape`` is not 2D/3D or a distance is out of range.
 
@@ -533,25 +477,25 @@ def beads(shape, n, rng, *, min_distance_px=None, margin_px=None, subpixel=True,
     ((4, 2), 4.0)
     """
     subpixel = as_bool(subpixel, "subpixel")
-    shape = _check_shape(shape)
-    n = _check_count(n)
+    shape = as_shape(shape)
+    n = as_int(n, "n", low=0)
     ndim = len(shape)
-    diameter = None if diameter_px is None else _check_scalar(diameter_px, "diameter_px", low=0)
+    diameter = None if diameter_px is None else as_number(diameter_px, "diameter_px", low=0)
     if min_distance_px is None:
         min_distance_px = 16.0
-    min_dist = _check_scalar(min_distance_px, "min_distance_px", low=2.0)
+    min_dist = as_number(min_distance_px, "min_distance_px", low=2)
     if margin_px is None:
         margin = np.full(ndim, min_dist / 2.0)
     else:
-        margin = np.atleast_1d(np.asarray(margin_px)) if _is_numeric(margin_px) else None
-        if margin is None or margin.ndim != 1 or margin.size not in (1, ndim):
+        margin = np.ravel(as_array(margin_px, "margin_px", ndims=(0, 1)))
+        if margin.size not in (1, ndim):
             raise ValueError(
                 f"margin_px must be a number or one number per axis ({ndim}), got {margin_px!r}"
             )
-        if not np.all(np.isfinite(margin) & (margin >= 1.0)):
-            raise ValueError(f"margin_px must be finite and >= 1, got {margin_px!r}")
+        if margin.min() < 1:
+            raise ValueError(f"margin_px must be >= 1, got {margin_px!r}")
         margin = np.broadcast_to(margin, (ndim,)).astype(float)
-    rng = _as_rng(rng)
+    rng = as_rng(rng)
 
     low = margin
     high = np.array(shape, dtype=float) - 1.0 - margin
@@ -604,10 +548,3 @@ def _ball_kernel(diameter_px: float, ndim: int, oversample: int = 8) -> np.ndarr
         kernel[(0,) * ndim] = 1.0
     return kernel / kernel.sum()
 
-
-def _is_numeric(value) -> bool:
-    try:
-        arr = np.asarray(value)
-    except (TypeError, ValueError):
-        return False
-    return arr.dtype.kind in "iuf" and arr.dtype != bool
