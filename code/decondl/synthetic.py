@@ -547,4 +547,3 @@ def _ball_kernel(diameter_px: float, ndim: int, oversample: int = 8) -> np.ndarr
         kernel = np.zeros((1,) * ndim)
         kernel[(0,) * ndim] = 1.0
     return kernel / kernel.sum()
-
