@@ -244,3 +244,22 @@ def test_count_splits_merges_bad_input(kwargs, error, match):
         metrics.count_splits_merges(truth, truth.astype(float))
     with pytest.raises(ValueError, match="label images"):
         metrics.count_splits_merges([truth, truth], [truth])
+
+
+@pytest.mark.parametrize(
+    "truth, pred, kwargs, error, match",
+    [
+        (_two_objects(), _two_objects(), dict(thresholds=[0.0]), ValueError, "thresholds"),
+        (_two_objects(), _two_objects(), dict(thresholds=[0.5, 1.1]), ValueError, "thresholds"),
+        (_two_objects(), _two_objects(), dict(thresholds=[]), ValueError, "thresholds"),
+        (_two_objects(), _two_objects(), dict(thresholds=["0.5"]), TypeError, "thresholds"),
+        (_two_objects(), -_two_objects(), {}, ValueError, "pred_labels must be >= 0"),
+        (_two_objects()[None, None], _two_objects()[None, None], {}, ValueError, "2D or 3D"),
+        ([], [], {}, ValueError, "at least one label image"),
+        ([_two_objects()], [_two_objects(), _two_objects()], {}, ValueError, "label images"),
+        ([_two_objects()], [_two_objects() * 1.0], {}, TypeError, r"pred_labels\[0\]"),
+    ],
+)
+def test_instance_matching_bad_input(truth, pred, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        metrics.instance_matching(truth, pred, **kwargs)

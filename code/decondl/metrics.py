@@ -26,10 +26,10 @@ count_splits_merges
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
-from skimage.metrics import peak_signal_noise_ratio, structural_similarity
+from skimage.metrics import contingency_table, peak_signal_noise_ratio, structural_similarity
+
+from decondl._checks import as_array, as_float_array, as_int, as_labels, as_number
 
 __all__ = [
     "IOU_THRESHOLDS",
@@ -42,27 +42,9 @@ __all__ = [
 
 
 def _pair(reference, image, data_range, *, ndims=None):
-    """Validate reference/image and return float64 copies and the data range."""
-    arrays = []
-    for name, value in (("reference", reference), ("image", image)):
-        try:
-            arr = np.asarray(value)
-        except (TypeError, ValueError) as err:
-            raise TypeError(f"{name} must be a real numeric array: {err}") from None
-        if arr.dtype.kind == "c":
-            raise TypeError(f"{name} must be real, got a complex array")
-        if arr.dtype.kind not in "iuf":
-            raise TypeError(f"{name} must be a real numeric array, got dtype {arr.dtype}")
-        if arr.size == 0:
-            raise ValueError(f"{name} must not be empty")
-        if ndims is not None and arr.ndim not in ndims:
-            allowed = " or ".join(f"{d}D" for d in ndims)
-            raise ValueError(f"{name} must be {allowed}, got {arr.ndim} dimensions")
-        arr = arr.astype(np.float64)
-        if not np.all(np.isfinite(arr)):
-            raise ValueError(f"{name} must contain only finite values (found NaN or inf)")
-        arrays.append(arr)
-    ref, img = arrays
+    """Validate reference/image and return float64 arrays of one shape and the data range."""
+    ref = as_float_array(reference, "reference", ndims=ndims, dtype=np.float64)
+    img = as_float_array(image, "image", ndims=ndims, dtype=np.float64)
     if ref.shape != img.shape:
         raise ValueError(
             f"reference and image must have the same shape, got {ref.shape} and {img.shape}"
@@ -74,13 +56,8 @@ def _pair(reference, image, data_range, *, ndims=None):
                 "reference is constant, so its range (the default data_range) is 0; "
                 "pass data_range explicitly"
             )
-    else:
-        if isinstance(data_range, bool) or not isinstance(data_range, numbers.Real):
-            raise TypeError(f"data_range must be a real number, got {type(data_range).__name__}")
-        data_range = float(data_range)
-        if not (np.isfinite(data_range) and data_range > 0):
-            raise ValueError(f"data_range must be > 0 and finite, got {data_range}")
-    return ref, img, data_range
+        return ref, img, data_range
+    return ref, img, as_number(data_range, "data_range", low=0, low_open=True)
 
 
 def psnr(reference, image, *, data_range=None):
@@ -189,16 +166,15 @@ def ssim(reference, image, *, data_range=None, win_size=7):
     1.0
     """
     ref, img, data_range = _pair(reference, image, data_range, ndims=(2, 3))
-    if not isinstance(win_size, numbers.Integral) or isinstance(win_size, bool):
-        raise TypeError(f"win_size must be an int, got {type(win_size).__name__}")
-    if win_size < 3 or win_size % 2 == 0:
-        raise ValueError(f"win_size must be odd and >= 3, got {win_size}")
+    win_size = as_int(win_size, "win_size", low=3)
+    if win_size % 2 == 0:
+        raise ValueError(f"win_size must be odd, got {win_size}")
     if min(ref.shape) < win_size:
         raise ValueError(
             f"every axis of reference must be at least win_size={win_size} long for SSIM, "
             f"got shape {ref.shape}; pass a smaller odd win_size"
         )
-    return float(structural_similarity(ref, img, data_range=data_range, win_size=int(win_size)))
+    return float(structural_similarity(ref, img, data_range=data_range, win_size=win_size))
 
 
 # --------------------------------------------------------------------------- instance matching
@@ -208,30 +184,29 @@ IOU_THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9)
 
 
 def _label_stack(value, name: str) -> list[np.ndarray]:
-    """Return one label image, or a list/tuple of them, as a validated list of int arrays.
+    """Return one label image, or a list/tuple of them, as a list of int32 label images.
 
     An array (2D or 3D) is always one image: a 3D array is one volume, never a stack of 2D
     images, so that an object split along z is scored as split. A stack of 2D images is
     passed as a list or tuple.
     """
-    if isinstance(value, list | tuple):
-        images = [np.asarray(v) for v in value]
-        if not images:
-            raise ValueError(f"{name} must contain at least one label image")
-    else:
-        images = [np.asarray(value)]
-    for index, im in enumerate(images):
-        where = f"{name}[{index}]" if isinstance(value, list | tuple) else name
-        if im.dtype.kind not in "iu":
-            raise TypeError(f"{where} must be an integer label image, got dtype {im.dtype}")
-        if im.ndim not in (2, 3):
-            raise ValueError(
-                f"{where} must be a 2D image or a 3D volume, got shape {im.shape}; "
-                "pass several images as a list"
-            )
-        if im.size and im.min() < 0:
-            raise ValueError(f"{where} must be >= 0 (0 = background)")
-    return images
+    if not isinstance(value, list | tuple):
+        return [as_labels(value, name)]
+    if not value:
+        raise ValueError(f"{name} must contain at least one label image")
+    return [as_labels(v, f"{name}[{index}]") for index, v in enumerate(value)]
+
+
+def _label_pairs(truth_labels, pred_labels) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Return the true and the predicted label images, validated, as many and of equal shapes."""
+    truths = _label_stack(truth_labels, "truth_labels")
+    preds = _label_stack(pred_labels, "pred_labels")
+    if len(truths) != len(preds):
+        raise ValueError(f"got {len(truths)} true and {len(preds)} predicted label images")
+    for index, (t, p) in enumerate(zip(truths, preds, strict=True)):
+        if t.shape != p.shape:
+            raise ValueError(f"label images {index} differ in shape: {t.shape} and {p.shape}")
+    return truths, preds
 
 
 def instance_matching(truth_labels, pred_labels, *, thresholds=IOU_THRESHOLDS) -> dict:
@@ -289,23 +264,12 @@ def instance_matching(truth_labels, pred_labels, *, thresholds=IOU_THRESHOLDS) -
     """
     from stardist.matching import matching_dataset
 
-    truths = _label_stack(truth_labels, "truth_labels")
-    preds = _label_stack(pred_labels, "pred_labels")
-    if len(truths) != len(preds):
-        raise ValueError(f"got {len(truths)} true and {len(preds)} predicted label images")
-    for index, (t, p) in enumerate(zip(truths, preds, strict=True)):
-        if t.shape != p.shape:
-            raise ValueError(f"label images {index} differ in shape: {t.shape} and {p.shape}")
-    taus = [float(t) for t in np.atleast_1d(np.asarray(thresholds, dtype=float))]
-    if not taus or not all(0 < t <= 1 for t in taus):
-        raise ValueError(f"thresholds must be in (0, 1], got {thresholds}")
-    stats = matching_dataset(
-        [t.astype(np.int32) for t in truths],
-        [p.astype(np.int32) for p in preds],
-        thresh=taus,
-        show_progress=False,
-        parallel=False,
-    )
+    truths, preds = _label_pairs(truth_labels, pred_labels)
+    taus = [
+        as_number(t, "thresholds", low=0, high=1, low_open=True)
+        for t in as_array(thresholds, "thresholds", ndims=(0, 1)).ravel()
+    ]
+    stats = matching_dataset(truths, preds, thresh=taus, show_progress=False, parallel=False)
     return {
         "thresholds": np.array(taus),
         "ap": np.array([s.accuracy for s in stats], dtype=float),
@@ -354,13 +318,6 @@ def average_precision(truth_labels, pred_labels, *, thresholds=IOU_THRESHOLDS) -
     return {float(t): float(a) for t, a in zip(result["thresholds"], result["ap"], strict=True)}
 
 
-def _overlaps(truth: np.ndarray, pred: np.ndarray) -> np.ndarray:
-    """Return the (n_true + 1, n_pred + 1) table of pixel counts, row/column 0 = background."""
-    n_t, n_p = int(truth.max(initial=0)), int(pred.max(initial=0))
-    index = truth.astype(np.int64).ravel() * (n_p + 1) + pred.astype(np.int64).ravel()
-    return np.bincount(index, minlength=(n_t + 1) * (n_p + 1)).reshape(n_t + 1, n_p + 1)
-
-
 def count_splits_merges(truth_labels, pred_labels, *, fraction=0.5, iou_threshold=0.5) -> dict:
     r"""Count the true objects that a segmentation split into pieces or merged with others.
 
@@ -405,7 +362,8 @@ def count_splits_merges(truth_labels, pred_labels, *, fraction=0.5, iou_threshol
     background still lies mostly in its object as long as more than half of it is inside.
     For :math:`\tau \ge 0.5` a true object has at most one prediction with
     :math:`\mathrm{IoU} \ge \tau` (unless both IoUs are exactly 0.5), so ``"missed"``
-    equals the false negatives of the one-to-one matching.
+    equals the false negatives of the one-to-one matching. The counts :math:`|A \cap B|`
+    are the table of :func:`skimage.metrics.contingency_table`.
 
     Examples
     --------
@@ -416,19 +374,17 @@ def count_splits_merges(truth_labels, pred_labels, *, fraction=0.5, iou_threshol
     >>> count_splits_merges(truth, pred)["split"], count_splits_merges(pred, truth)["merges"]
     (1, 1)
     """
-    truths = _label_stack(truth_labels, "truth_labels")
-    preds = _label_stack(pred_labels, "pred_labels")
-    if len(truths) != len(preds):
-        raise ValueError(f"got {len(truths)} true and {len(preds)} predicted label images")
-    fraction = _fraction(fraction, "fraction", 0.5, 1.0, closed_high=False)
-    iou_threshold = _fraction(iou_threshold, "iou_threshold", 0.5, 1.0, closed_high=True)
+    truths, preds = _label_pairs(truth_labels, pred_labels)
+    fraction = as_number(fraction, "fraction", low=0.5, high=1, high_open=True)
+    iou_threshold = as_number(iou_threshold, "iou_threshold", low=0.5, high=1)
     counts = dict.fromkeys(
         ("n_true", "n_pred", "split", "merges", "merged", "missed", "missed_split_or_merged"), 0
     )
-    for index, (t, p) in enumerate(zip(truths, preds, strict=True)):
-        if t.shape != p.shape:
-            raise ValueError(f"label images {index} differ in shape: {t.shape} and {p.shape}")
-        table = _overlaps(t, p)
+    for t, p in zip(truths, preds, strict=True):
+        if t.size == 0:
+            continue  # no pixels, no objects
+        # pixels shared by true object i and predicted object j; row and column 0: background
+        table = contingency_table(t, p).toarray()
         size_t, size_p = table.sum(axis=1)[1:], table.sum(axis=0)[1:]
         shared = table[1:, 1:]
         present_t, present_p = size_t > 0, size_p > 0
@@ -449,13 +405,3 @@ def count_splits_merges(truth_labels, pred_labels, *, fraction=0.5, iou_threshol
         counts["missed"] += int(missed.sum())
         counts["missed_split_or_merged"] += int((missed & (split | merged)).sum())
     return counts
-
-
-def _fraction(value, name: str, low: float, high: float, *, closed_high: bool) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    value = float(value)
-    if not (low <= value and (value <= high if closed_high else value < high)):
-        bracket = "]" if closed_high else ")"
-        raise ValueError(f"{name} must be in [{low}, {high}{bracket}, got {value}")
-    return value
