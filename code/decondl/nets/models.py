@@ -59,7 +59,7 @@ def shallow_cnn(
     kernel_size : int
         Kernel side (odd).
     activation : str
-        Keras activation of the hidden layers, one of :data:`ACTIVATIONS`.
+        Keras activation of the hidden layers, one of :data:`~decondl.nets.ACTIVATIONS`.
     in_channels, out_channels : int
         Channels of input and output images.
 
@@ -77,8 +77,10 @@ def shallow_cnn(
 
     Notes
     -----
-    Receptive field :math:`1 + L(k - 1)` pixels (:func:`shallow_cnn_layers`); parameters
-    :math:`k^d C_\mathrm{in} F + F + (L - 1)(k^d F^2 + F) + F C_\mathrm{out} + C_\mathrm{out}`.
+    Receptive field :math:`1 + L(k - 1)` pixels (:func:`~decondl.nets.shallow_cnn_layers`);
+    number of parameters
+
+    .. math:: k^d C_\mathrm{in} F + F + (L - 1)(k^d F^2 + F) + F C_\mathrm{out} + C_\mathrm{out}.
 
     Examples
     --------
@@ -146,7 +148,7 @@ def unet(
     convs_per_level : int
         Convolutions per level.
     activation : str
-        Keras activation of the convolutions, one of :data:`ACTIVATIONS`.
+        Keras activation of the convolutions, one of :data:`~decondl.nets.ACTIVATIONS`.
     pooling : {"max", "average"}
         Pooling type.
     in_channels, out_channels : int
@@ -167,9 +169,10 @@ def unet(
 
     Notes
     -----
-    Receptive field: :func:`receptive_field` of :func:`unet_layers`; each pooling doubles
-    the growth of the receptive field per convolution, so it grows exponentially with
-    ``depth``. Feature-map shapes: :func:`unet_shapes`.
+    Receptive field: :func:`~decondl.nets.receptive_field` of
+    :func:`~decondl.nets.unet_layers`; each pooling doubles the growth of the receptive
+    field per convolution, so it grows exponentially with ``depth``. Feature-map shapes:
+    :func:`~decondl.nets.unet_shapes`.
 
     References
     ----------

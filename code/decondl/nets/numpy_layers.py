@@ -128,10 +128,11 @@ def correlate(image, weights, *, padding: str = "same") -> np.ndarray:
     Raises
     ------
     TypeError
-        If an argument is not a real-valued array.
+        If an argument is not a real numeric array (booleans included).
     ValueError
-        If the dimensions differ, a kernel side is even with ``padding="same"``, the kernel
-        is larger than the image with ``padding="valid"``, or ``padding`` is unknown.
+        If an array is empty or not finite, the dimensions differ, a kernel side is even
+        with ``padding="same"``, the kernel is larger than the image with
+        ``padding="valid"``, or ``padding`` is unknown.
 
     Notes
     -----
@@ -245,7 +246,7 @@ def activate(x, name: str) -> np.ndarray:
     Raises
     ------
     TypeError, ValueError
-        If ``x`` is not real-valued or ``name`` is unknown.
+        If ``x`` is not a real, finite, non-empty array or ``name`` is unknown.
 
     Notes
     -----

@@ -191,7 +191,7 @@ def receptive_field_interval(layers, position: int) -> tuple[int, int]:
 
 
 def shallow_cnn_layers(n_layers: int = 4, kernel_size: int = 3) -> list[tuple[str, int]]:
-    """Layer list of :func:`shallow_cnn` for :func:`receptive_field`.
+    """Layer list of :func:`~decondl.nets.shallow_cnn` for :func:`receptive_field`.
 
     Parameters
     ----------
@@ -218,7 +218,7 @@ def shallow_cnn_layers(n_layers: int = 4, kernel_size: int = 3) -> list[tuple[st
 def unet_layers(
     depth: int = 3, kernel_size: int = 3, convs_per_level: int = 2
 ) -> list[tuple[str, int]]:
-    """Longest path through :func:`unet` as a layer list for :func:`receptive_field`.
+    """Longest path through :func:`~decondl.nets.unet` as a layer list for :func:`receptive_field`.
 
     Parameters
     ----------
@@ -253,7 +253,7 @@ def unet_layers(
 
 
 def unet_shapes(input_size: int, depth: int = 3, n_filters: int = 16) -> list[dict]:
-    r"""Sizes and channels of the feature maps of :func:`unet` (for diagrams and checks).
+    r"""Sizes and channels of the feature maps of :func:`~decondl.nets.unet` (for diagrams).
 
     Parameters
     ----------

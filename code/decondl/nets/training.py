@@ -65,7 +65,8 @@ def train(
     Parameters
     ----------
     model : keras.Model
-        Single-channel in and out (e.g. :func:`unet` or :func:`shallow_cnn`).
+        Single-channel in and out (e.g. :func:`~decondl.nets.unet` or
+        :func:`~decondl.nets.shallow_cnn`).
     X, Y : array_like, shape (n, *spatial)
         Input and target images (same shape; no channel axis).
     validation_data : (array_like, array_like)
