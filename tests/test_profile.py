@@ -40,7 +40,7 @@ def test_detection_when_unset(monkeypatch, gpu, expected):
 def test_get_rejects_bad_names():
     with pytest.raises(TypeError, match="name must be a str"):
         profile.get(3)
-    with pytest.raises(ValueError, match="unknown run profile"):
+    with pytest.raises(ValueError, match=r"name must be one of \[.full., .quick., .smoke.\]"):
         profile.get("medium")
 
 

@@ -22,6 +22,8 @@ import os
 import re
 import sys
 
+from decondl._checks import as_bool, as_int, as_number
+
 __all__ = [
     "BUILD_VAR",
     "count_words",
@@ -70,8 +72,6 @@ def glue(name: str, value, display: bool = True) -> None:
     >>> glue("psnr_raw", 21.5)  # outside the build: prints the value
     psnr_raw = 21.5
     """
-    from decondl._checks import as_bool
-
     if not isinstance(name, str) or not name:
         raise TypeError(f"name must be a non-empty string, got {name!r}")
     display = as_bool(display, "display")
@@ -219,10 +219,7 @@ def reading_minutes(markdown: str, words_per_minute: int = 200) -> int:
     >>> reading_minutes("word " * 450)
     3
     """
-    if isinstance(words_per_minute, bool) or not isinstance(words_per_minute, int):
-        raise TypeError(f"words_per_minute must be an int, got {type(words_per_minute).__name__}")
-    if words_per_minute <= 0:
-        raise ValueError(f"words_per_minute must be > 0, got {words_per_minute}")
+    words_per_minute = as_int(words_per_minute, "words_per_minute", low=1)
     return max(1, math.ceil(count_words(markdown) / words_per_minute))
 
 
@@ -249,12 +246,7 @@ def format_duration(seconds) -> str:
     >>> format_duration(44.6), format_duration(210.0), format_duration(4320.0 * 2)
     ('45 s', '3.5 min', '2.4 h')
     """
-    import numbers
-
-    if isinstance(seconds, bool) or not isinstance(seconds, numbers.Real):
-        raise TypeError(f"seconds must be a real number, got {type(seconds).__name__}")
-    if not (math.isfinite(seconds) and seconds >= 0):
-        raise ValueError(f"seconds must be finite and >= 0, got {seconds}")
+    seconds = as_number(seconds, "seconds", low=0)
     if seconds < 120:
         return f"{seconds:.0f} s"
     if seconds < 7200:

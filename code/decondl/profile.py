@@ -35,6 +35,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
+import numpy as np
+
+from decondl._checks import as_choice
+
 __all__ = [
     "ENV_VAR",
     "MODEL_DIR_VAR",
@@ -248,15 +252,13 @@ def get(name: str) -> Profile:
 
     Raises
     ------
+    TypeError
+        If ``name`` is not a string.
     ValueError
         If ``name`` is not a known profile.
     """
-    if not isinstance(name, str):
-        raise TypeError(f"name must be a str, got {type(name).__name__}")
-    key = name.strip().lower()
-    if key not in PROFILES:
-        raise ValueError(f"unknown run profile {name!r}; expected one of {sorted(PROFILES)}")
-    return PROFILES[key]
+    key = name.strip().lower() if isinstance(name, str) else name
+    return PROFILES[as_choice(key, "name", sorted(PROFILES))]
 
 
 def current() -> Profile:
@@ -387,7 +389,6 @@ def fingerprint(*arrays, **settings) -> str:
     >>> fingerprint(data, epochs=10) == fingerprint(data + 1, epochs=10)
     False
     """
-    import numpy as np
 
     def jsonable(value):
         if isinstance(value, np.integer):
