@@ -139,6 +139,28 @@ def test_fwhm_px_errors():
         psf.fwhm_px(np.ones(5), axis=0.5)
 
 
+def test_fwhm_px_is_linear_in_the_sampling_of_a_cone():
+    # a cone 10 - |x| sampled off-centre: linear between samples, so the interpolated
+    # crossings are exact; the sampled peak is 9.7, half of it is crossed at |x| = 5.15
+    x = np.arange(-20, 21) + 0.3
+    profile = np.clip(10.0 - np.abs(x), 0, None)
+    assert psf.fwhm_px(profile, 0) == pytest.approx(10.3, rel=1e-12)
+
+
+def test_fwhm_vs_na_matches_the_airy_formula():
+    table = psf.fwhm_vs_na([0.6, 1.2], [0.45, 0.65])
+    assert sorted(table) == [0.45, 0.65]
+    for wavelength, widths in table.items():
+        assert widths.shape == (2,)
+        np.testing.assert_allclose(widths, 0.5145 * wavelength / np.array([0.6, 1.2]), rtol=0.02)
+    with pytest.raises(ValueError, match="half maximum"):
+        psf.fwhm_vs_na([0.2], [0.65], size_px=11)
+    with pytest.raises(ValueError, match="odd"):
+        psf.fwhm_vs_na([0.6], [0.5], size_px=100)
+    with pytest.raises(ValueError, match="na"):
+        psf.fwhm_vs_na([2.0], [0.5])
+
+
 # --------------------------------------------------------------------------- extract_psf
 
 
