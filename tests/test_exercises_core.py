@@ -15,6 +15,7 @@ from decondl.exercises import (
     check_function,
     check_value,
 )
+from decondl.exercises._core import given_truth_and_raw
 
 
 @pytest.fixture(autouse=True)
@@ -53,6 +54,19 @@ def test_verdict_html_is_escaped_and_labelled():
 def test_verdict_rejects_unknown_status():
     with pytest.raises(ValueError, match="status"):
         Verdict("c", "maybe", "")
+    with pytest.raises(TypeError, match="status"):
+        Verdict("c", None, "")
+
+
+def test_given_truth_and_raw_are_float64_of_one_shape():
+    truth, raw = given_truth_and_raw(np.eye(4, dtype=np.float32), np.ones((4, 4), int))
+    assert truth.dtype == raw.dtype == np.float64 and truth.shape == raw.shape
+    with pytest.raises(ValueError, match="same shape"):
+        given_truth_and_raw(np.eye(4), np.eye(5))
+    with pytest.raises(ValueError, match="raw must contain only finite"):
+        given_truth_and_raw(np.eye(4), np.full((4, 4), np.nan))
+    with pytest.raises(TypeError, match="truth"):
+        given_truth_and_raw([["a"]], np.eye(4))
 
 
 # ----------------------------------------------------------------------------- check_value

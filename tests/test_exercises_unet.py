@@ -221,13 +221,17 @@ def test_blur_pairs_shapes_units_and_seed():
 
 
 @pytest.mark.parametrize(
-    ("args", "error"),
-    [((0, 2.0), ValueError), ((2, -1.0), ValueError), ((2, (3.0, 1.0)), ValueError),
-     ((2, "wide"), TypeError), ((2, (1.0, 2.0, 3.0)), TypeError)],
+    ("args", "kwargs", "error", "match"),
+    [((0, 2.0), {}, ValueError, "n must"), ((2.0, 2.0), {}, TypeError, "n must"),
+     ((2, -1.0), {}, ValueError, "sigma_px"), ((2, (3.0, 1.0)), {}, ValueError, "sigma_px"),
+     ((2, (0.0, 1.0)), {}, ValueError, r"sigma_px\[0\]"), ((2, True), {}, TypeError, "sigma_px"),
+     ((2, "wide"), {}, TypeError, "sigma_px"), ((2, (1.0, 2.0, 3.0)), {}, ValueError, "two"),
+     ((2, 2.0), {"size_px": 32.0}, TypeError, "size_px"),
+     ((2, 2.0), {"size_px": 0}, ValueError, "size_px")],
 )  # fmt: skip
-def test_blur_pairs_rejects_bad_arguments(args, error):
-    with pytest.raises(error):
-        blur_pairs(*args, rng=0)
+def test_blur_pairs_rejects_bad_arguments(args, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        blur_pairs(*args, rng=0, **kwargs)
 
 
 # --------------------------------------------------------------------------- trained networks

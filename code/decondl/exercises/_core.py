@@ -26,6 +26,8 @@ from typing import Any
 
 import numpy as np
 
+from decondl._checks import as_choice, as_float_array
+
 __all__ = [
     "STRICT_VAR",
     "ExerciseCheckError",
@@ -85,10 +87,8 @@ class Verdict:
     __slots__ = ("check", "hint", "message", "status")
 
     def __init__(self, check: str, status: str, message: str, hint: str | None = None):
-        if status not in _STATUSES:
-            raise ValueError(f"status must be one of {_STATUSES}, got {status!r}")
         self.check = check
-        self.status = status
+        self.status = as_choice(status, "status", _STATUSES)
         self.message = message
         self.hint = hint
 
@@ -146,6 +146,33 @@ class Mistake:
 def is_unanswered(answer) -> bool:
     """Return True for the placeholders of an exercise not done yet (``...`` or ``None``)."""
     return answer is ... or answer is None
+
+
+def given_truth_and_raw(truth, raw) -> tuple[np.ndarray, np.ndarray]:
+    """Return the ground truth and its acquisition that a page gives a check, as float64 arrays.
+
+    They come from the exercise page, not from the student: a bad pair is a problem of the
+    page, so it raises instead of returning a verdict.
+
+    Parameters
+    ----------
+    truth, raw : array_like, shape (ny, nx) or (nz, ny, nx)
+        The ground truth and the acquisition simulated from it.
+
+    Returns
+    -------
+    truth, raw : ndarray of float64
+
+    Raises
+    ------
+    TypeError, ValueError
+        If either is not a real, finite 2D or 3D array, or their shapes differ.
+    """
+    truth = as_float_array(truth, "truth", dtype=np.float64)
+    raw = as_float_array(raw, "raw", dtype=np.float64)
+    if truth.shape != raw.shape:
+        raise ValueError(f"truth and raw must have the same shape, got {truth.shape}, {raw.shape}")
+    return truth, raw
 
 
 def _finish(verdict: Verdict) -> Verdict:

@@ -23,6 +23,7 @@ from decondl.exercises._core import (
     Verdict,
     check_function,
     check_value,
+    given_truth_and_raw,
 )
 
 __all__ = [
@@ -638,9 +639,7 @@ def check_best_rl_iterations(answer, truth, raw, scope=None) -> Verdict:
     'fail'
     """
     scope = forward.Microscope() if scope is None else scope
-    truth, raw = np.asarray(truth, dtype=float), np.asarray(raw, dtype=float)
-    if truth.shape != raw.shape:
-        raise ValueError(f"truth and raw must have the same shape, got {truth.shape}, {raw.shape}")
+    truth, raw = given_truth_and_raw(truth, raw)
     scores = _rl_scores(truth, raw, scope)
     best = max(scores, key=scores.get)
     if not _needs_hint(answer, best):

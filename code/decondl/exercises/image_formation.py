@@ -12,7 +12,13 @@ import numpy as np
 from scipy import special
 
 from decondl import forward, metrics, psf
-from decondl.exercises._core import Mistake, Verdict, check_function, check_value
+from decondl.exercises._core import (
+    Mistake,
+    Verdict,
+    check_function,
+    check_value,
+    given_truth_and_raw,
+)
 
 __all__ = [
     "check_gaussian_psf",
@@ -396,9 +402,7 @@ def check_psnr_raw(answer, truth, raw, scope=None) -> Verdict:
     True
     """
     scope = forward.Microscope() if scope is None else scope
-    truth, raw = np.asarray(truth, dtype=float), np.asarray(raw, dtype=float)
-    if truth.shape != raw.shape:
-        raise ValueError(f"truth and raw must have the same shape, got {truth.shape}, {raw.shape}")
+    truth, raw = given_truth_and_raw(truth, raw)
     scaled = scope.to_truth_units(raw)
     expected = metrics.psnr(truth, scaled)
     mistakes = [

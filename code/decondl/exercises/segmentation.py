@@ -14,6 +14,7 @@ import numpy as np
 from scipy import ndimage
 
 from decondl import metrics
+from decondl._checks import as_labels
 from decondl.exercises._core import Mistake, Verdict, check_function, check_value
 
 __all__ = [
@@ -22,14 +23,6 @@ __all__ = [
     "check_iou_matrix",
     "check_object_counts",
 ]
-
-
-def _label_image(labels, name: str) -> np.ndarray:
-    """Validate a label image given to a check (a bad one is a programming error, so raise)."""
-    arr = np.asarray(labels)
-    if arr.dtype.kind not in "iu" or arr.ndim not in (2, 3) or (arr.size and arr.min() < 0):
-        raise TypeError(f"{name} must be a 2D or 3D label image of integers >= 0")
-    return arr
 
 
 def _n_objects(labels: np.ndarray) -> int:
@@ -63,7 +56,7 @@ def check_object_counts(answer, labels) -> Verdict:
     >>> bool(check_object_counts((1, 2), labels))
     True
     """
-    labels = _label_image(labels, "labels")
+    labels = as_labels(labels, "labels")
     mask = labels > 0
     regions = ndimage.label(mask)[1]
     regions_corners = ndimage.label(mask, structure=np.ones((3,) * labels.ndim))[1]
@@ -284,8 +277,8 @@ def check_ap50(answer, truth, pred) -> Verdict:
     >>> bool(check_ap50(0.5, truth, np.where(truth == 2, 0, truth)))
     True
     """
-    truth = _label_image(truth, "truth")
-    pred = _label_image(pred, "pred")
+    truth = as_labels(truth, "truth")
+    pred = as_labels(pred, "pred")
     stats = metrics.instance_matching(truth, pred, thresholds=[0.5])
     expected = float(stats["ap"][0])
     strict = metrics.instance_matching(truth, pred, thresholds=[0.5 + 1e-6])
@@ -346,7 +339,7 @@ def check_count_and_area(answer, labels) -> Verdict:
     >>> bool(check_count_and_area((2, 7.5), labels))
     True
     """
-    labels = _label_image(labels, "labels")
+    labels = as_labels(labels, "labels")
     areas = np.bincount(labels.ravel())[1:]
     areas = areas[areas > 0]
     count = len(areas)

@@ -12,13 +12,12 @@ from __future__ import annotations
 import functools
 import math
 import numbers
-from collections.abc import Sequence
 
 import numpy as np
 
 from decondl import forward, metrics, nets, synthetic
 from decondl import psf as psf_lib
-from decondl._checks import as_rng
+from decondl._checks import as_int, as_number, as_pair, as_rng
 from decondl.exercises._core import (
     Mistake,
     Verdict,
@@ -59,15 +58,11 @@ ROBUST_MIN_GAIN_DB = 1.5
 
 
 def _sigma_range(sigma_px) -> tuple[float, float]:
-    if isinstance(sigma_px, numbers.Real) and not isinstance(sigma_px, bool):
-        low = high = float(sigma_px)
-    elif isinstance(sigma_px, Sequence) and len(sigma_px) == 2:
-        low, high = (float(s) for s in sigma_px)
-    else:
-        raise TypeError(f"sigma_px must be a number or a (low, high) pair, got {sigma_px!r}")
-    if not (0 < low <= high and math.isfinite(high)):
-        raise ValueError(f"sigma_px must be positive with low <= high, got {sigma_px!r}")
-    return low, high
+    """Return ``sigma_px``, one positive number or a ``(low, high)`` pair, as a range."""
+    if isinstance(sigma_px, numbers.Real):
+        sigma = as_number(sigma_px, "sigma_px", low=0, low_open=True)
+        return sigma, sigma
+    return as_pair(sigma_px, "sigma_px", low=0, low_open=True)
 
 
 def blur_pairs(
@@ -125,13 +120,13 @@ def blur_pairs(
     >>> X.shape, Y.dtype
     ((2, 32, 32), dtype('float32'))
     """
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
-        raise ValueError(f"n must be a positive int, got {n!r}")
+    n = as_int(n, "n", low=1)
     low, high = _sigma_range(sigma_px)
     rng = as_rng(rng)
-    shape = (int(size_px), int(size_px))
+    size_px = as_int(size_px, "size_px", low=1)
+    shape = (size_px, size_px)
     X, Y = [], []
-    for _ in range(int(n)):
+    for _ in range(n):
         sigma = rng.uniform(low, high) if high > low else low
         side = 2 * math.ceil(4 * sigma) + 1
         psf = psf_lib.gaussian_psf((side, side), sigma)
