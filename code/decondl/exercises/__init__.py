@@ -13,18 +13,8 @@ a mistake students are known to make. In the book build (strict mode, see
 reference solution passes its own check.
 """
 
-from decondl.exercises import care, cnn, deconvolution, image_formation, segmentation, unet
-from decondl.exercises._core import (
-    STRICT_VAR,
-    ExerciseCheckError,
-    Mistake,
-    Verdict,
-    check_function,
-    check_property,
-    check_value,
-    is_unanswered,
-    strict_mode,
-)
+from decondl.exercises import _core, care, cnn, deconvolution, image_formation, segmentation, unet
+from decondl.exercises._core import *  # noqa: F403
 from decondl.exercises.care import *  # noqa: F403
 from decondl.exercises.cnn import *  # noqa: F403
 from decondl.exercises.deconvolution import *  # noqa: F403
@@ -35,15 +25,4 @@ from decondl.exercises.unet import *  # noqa: F403
 #: Every chapter module, in the order of the book.
 CHAPTERS = (cnn, unet, image_formation, deconvolution, care, segmentation)
 
-__all__ = [
-    "CHAPTERS",
-    "STRICT_VAR",
-    "ExerciseCheckError",
-    "Mistake",
-    "Verdict",
-    "check_function",
-    "check_property",
-    "check_value",
-    "is_unanswered",
-    "strict_mode",
-] + [name for chapter in CHAPTERS for name in chapter.__all__]
+__all__ = ["CHAPTERS", *_core.__all__] + [name for chapter in CHAPTERS for name in chapter.__all__]
