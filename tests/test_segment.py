@@ -11,6 +11,7 @@ from matplotlib.figure import Figure
 from decondl import metrics, nets, plotting, psf, segment, synthetic, widgets
 from decondl.forward import Microscope
 from decondl.profile import PROFILES
+from decondl.segment._stardist import _PROFILE_KEYS
 
 
 def discs(shape, centres, radius):
@@ -155,7 +156,7 @@ def test_normalize_known_answer_and_errors():
     np.testing.assert_allclose(segment.normalize(x, 10, 90)[[10, 90]], [0, 1], atol=1e-6)
     assert segment.normalize(x).dtype == np.float32
     np.testing.assert_array_equal(segment.normalize(np.full((4, 4), 3.0)), 0)
-    with pytest.raises(ValueError, match="low_percentile < high_percentile"):
+    with pytest.raises(ValueError, match="percentiles must satisfy low < high"):
         segment.normalize(x, 50, 40)
 
 
@@ -249,7 +250,7 @@ def test_labels_from_outputs_errors():
         segment.labels_from_outputs(prob, dist, (8, 8), prob_thresh=1.5)
     with pytest.raises(ValueError, match="prob_thresh"):
         segment.labels_from_outputs(prob, dist, (8, 8), prob_thresh=0)
-    with pytest.raises(ValueError, match="two entries"):
+    with pytest.raises(ValueError, match="shape must have 2 entries"):
         segment.labels_from_outputs(prob, dist, (8, 8, 8))
 
 
@@ -318,7 +319,7 @@ def test_average_precision_errors():
 
 def test_profiles_define_stardist_keys():
     for run in PROFILES.values():
-        for key in segment._PROFILE_KEYS.values():
+        for key in _PROFILE_KEYS.values():
             assert run[key] >= 1
         for key in ("stardist_train_images", "stardist_val_images", "stardist_test_images"):
             assert run[key] >= 1
