@@ -1,4 +1,4 @@
-"""decondl.plotting (figure helpers) and decondl.widgets (ipywidgets wiring)."""
+"""decondl.plotting (the figures of chapters 1-4) and decondl.widgets (figures and controls)."""
 
 from __future__ import annotations
 
@@ -63,13 +63,23 @@ def test_plot_activations_draws_the_functions():
 @pytest.mark.parametrize("pooling", ["max", "average", "none"])
 def test_plot_feature_maps_shows_the_computed_maps(pooling):
     img = image((16, 18))
-    fig = plotting.plot_feature_maps(img, "laplacian", "tanh", pooling)
     maps = nets.feature_maps(img, "laplacian", "tanh", pooling)
+    fig = plotting.plot_feature_maps(
+        img, maps, kernel_name="laplacian", activation="tanh", pooling=pooling
+    )
     arrays = [ax.images[0].get_array() for ax in fig.axes]
     expected = [img, maps["kernel"], maps["conv"], maps["activated"], maps["pooled"]]
     for shown, wanted in zip(arrays, expected, strict=True):
         np.testing.assert_allclose(shown, wanted)
     assert len(fig.axes[1].texts) == 9  # the kernel weights are printed
+    assert fig.axes[3].get_title() == "after tanh"
+    np.testing.assert_allclose(
+        widgets.feature_maps_figure(img, "laplacian", "tanh", pooling)
+        .axes[4]
+        .images[0]
+        .get_array(),
+        maps["pooled"],
+    )
 
 
 def test_plot_task_types_panels():
@@ -143,6 +153,11 @@ def test_plot_history():
     ax = fig.axes[0]
     assert ax.get_yscale() == "log" and len(ax.lines) == 4
     np.testing.assert_array_equal(ax.lines[0].get_ydata(), history["val_loss"])
+    assert ax.get_ylabel() == "mean squared error"  # the loss of decondl.nets.train
+    fig = plotting.plot_history({"CARE": history}, loss_name="mean absolute error")
+    assert fig.axes[0].get_ylabel() == "mean absolute error"
+    with pytest.raises(TypeError, match="loss_name"):
+        plotting.plot_history({"a": history}, loss_name=None)
 
 
 # --------------------------------------------------------------------------- widgets
@@ -151,7 +166,7 @@ def test_plot_history():
 def test_feature_map_explorer_redraws_with_the_chosen_values(monkeypatch):
     calls = []
 
-    def fake(img, **values):
+    def fake(img, maps, **values):
         calls.append(values)
         return "figure"
 
@@ -190,13 +205,15 @@ def test_receptive_field_explorer_passes_the_right_layers(monkeypatch):
     [
         ({"architecture": "ResNet"}, "architecture must be one of"),
         ({"kernel_size": 4}, "kernel_size must be 3, 5 or 7"),
-        ({"depth": 0}, "depth must be in"),
-        ({"sigma_px": 100.0}, "sigma_px must be in"),
+        ({"depth": 0}, "depth must be >= 1 and <= 12"),
+        ({"sigma_px": 100.0}, "sigma_px must be finite and >= 0.5 and <= 15"),
     ],
 )
 def test_receptive_field_explorer_rejects_bad_initial_values(kwargs, match):
     with pytest.raises(ValueError, match=match):
         widgets.receptive_field_explorer(**kwargs)
+    with pytest.raises(TypeError, match="depth must be an int"):
+        widgets.receptive_field_explorer(depth=2.0)
 
 
 # --------------------------------------------------------------------------- chapter 3
@@ -218,11 +235,17 @@ def test_plot_images_per_image_cmaps_and_scalebar():
 
 
 def test_plot_fwhm_vs_na_points_follow_theory():
-    fig = plotting.plot_fwhm_vs_na([0.6, 1.2], [0.52])
+    from decondl import psf
+
+    table = psf.fwhm_vs_na([0.6, 1.2], [0.52])
+    fig = plotting.plot_fwhm_vs_na([0.6, 1.2], table)
     (ax,) = fig.axes
     points, line = ax.lines
+    np.testing.assert_array_equal(points.get_ydata(), table[0.52] * 1000)
     np.testing.assert_allclose(points.get_ydata(), [0.51 * 520 / 0.6, 0.51 * 520 / 1.2], rtol=0.05)
     assert line.get_ydata()[0] == pytest.approx(0.51 * 520 / 0.6)
+    with pytest.raises(ValueError, match="one width per NA"):
+        plotting.plot_fwhm_vs_na([0.6, 1.2], {0.52: [0.3]})
 
 
 def test_plot_psf_sections_shows_central_planes():
@@ -239,24 +262,28 @@ def test_plot_psf_sections_shows_central_planes():
         plotting.plot_psf_sections(h[0], pixel_size_um=0.1, z_step_um=0.2)
 
 
-def test_plot_image_formation_shows_truth_psf_and_the_acquisition():
+def test_image_formation_figure_shows_truth_psf_and_the_acquisition():
+    from decondl import psf
     from decondl.forward import Microscope
 
     truth = np.zeros((48, 48))
     truth[20:28, 20:28] = 1.0
     scope = Microscope(photons=50.0)
-    fig = plotting.plot_image_formation(truth, scope, rng=np.random.default_rng(4))
-    shown = [ax.images[0].get_array() for ax in fig.axes if ax.images]
-    np.testing.assert_array_equal(shown[0], truth)
-    np.testing.assert_array_equal(shown[1], scope.psf())
+    fig = widgets.image_formation_figure(truth, scope, rng=np.random.default_rng(4))
+    shown = [ax for ax in fig.axes if ax.images]
+    np.testing.assert_array_equal(shown[0].images[0].get_array(), truth)
+    np.testing.assert_array_equal(shown[1].images[0].get_array(), scope.psf())
     expected = scope.acquire(truth, rng=np.random.default_rng(4))
-    np.testing.assert_array_equal(shown[2], expected)
+    np.testing.assert_array_equal(shown[2].images[0].get_array(), expected)
+    fwhm_nm = psf.fwhm_px(scope.psf()) * scope.pixel_size_um * 1000
+    assert shown[1].get_title() == f"PSF, enlarged (FWHM {fwhm_nm:.0f} nm)"
+    assert shown[2].get_title() == "acquisition (50 photons, read noise 2 e⁻)"
 
 
 def test_image_formation_explorer_redraws_with_the_chosen_values(monkeypatch):
     calls = []
     monkeypatch.setattr(
-        plotting, "plot_image_formation", lambda truth, scope, rng: calls.append(scope) or Figure()
+        widgets, "image_formation_figure", lambda truth, scope, rng: calls.append(scope) or Figure()
     )
     box = widgets.image_formation_explorer(np.zeros((16, 16)))
     assert calls[-1].na == pytest.approx(0.8)  # the defaults of Microscope
@@ -284,7 +311,7 @@ def test_plot_tuning_curve_marks_the_choice_and_the_reference():
         plotting.plot_tuning_curve([1, 2], [1.0], best=1, xlabel="x")
 
 
-def test_plot_wiener_shows_the_wiener_result_and_its_psnr():
+def test_wiener_figure_shows_the_wiener_result_and_its_psnr():
     from decondl import deconvolve, metrics
     from decondl.psf import gaussian_psf
 
@@ -292,11 +319,27 @@ def test_plot_wiener_shows_the_wiener_result_and_its_psnr():
     truth[15:25, 12:30] = 1.0
     h = gaussian_psf((9, 9), 1.5)
     blurred = np.random.default_rng(0).normal(truth, 0.05)
-    fig = plotting.plot_wiener(blurred, h, truth, 0.05, crop=(slice(5, 35), slice(5, 35)))
+    fig = widgets.wiener_figure(blurred, h, truth, 0.05, crop=(slice(5, 35), slice(5, 35)))
     shown = [ax for ax in fig.axes if ax.images]
     expected = deconvolve.wiener(blurred, h, 0.05)
     np.testing.assert_array_equal(shown[1].images[0].get_array(), expected[5:35, 5:35])
     assert f"({metrics.psnr(truth, expected):.1f} dB)" in shown[1].get_title()
+    assert shown[0].get_title() == f"acquisition ({metrics.psnr(truth, blurred):.1f} dB)"
+
+
+def test_plot_wiener_only_draws_what_it_is_given():
+    image, restored, truth = np.zeros((6, 6)), np.ones((6, 6)), np.full((6, 6), 2.0)
+    fig = plotting.plot_wiener(
+        image, restored, truth, balance=0.5, scores={"image": 1.0, "restored": 2.0}
+    )
+    shown = [ax for ax in fig.axes if ax.images]
+    assert [ax.get_title() for ax in shown] == [
+        "acquisition (1.0 dB)",
+        "Wiener, balance 0.5 (2.0 dB)",
+        "ground truth",
+    ]
+    np.testing.assert_array_equal(shown[1].images[0].get_array(), restored)
+    assert shown[1].images[0].get_clim() == (0.0, 2.0)
 
 
 def test_plot_rl_iteration_and_its_explorer(monkeypatch):
@@ -323,15 +366,15 @@ def test_plot_rl_iteration_and_its_explorer(monkeypatch):
 def test_wiener_explorer_passes_the_slider_value(monkeypatch):
     calls = []
     monkeypatch.setattr(
-        plotting,
-        "plot_wiener",
+        widgets,
+        "wiener_figure",
         lambda y, h, t, balance, crop=None: calls.append(balance) or Figure(),
     )
     box = widgets.wiener_explorer(image(), np.ones((3, 3)), image(), balance=1e-3)
     assert calls == [pytest.approx(1e-3)]
     box.controls["balance"].value = 0.1
     assert calls[-1] == pytest.approx(0.1)
-    with pytest.raises(ValueError, match="balance must be in"):
+    with pytest.raises(ValueError, match="balance must be finite and >= 1e-05 and <= 10"):
         widgets.wiener_explorer(image(), np.ones((3, 3)), image(), balance=100)
 
 
@@ -379,7 +422,8 @@ def test_every_widget_is_built_and_redraws_with_this_ipywidgets():
     import ipywidgets
 
     built = _every_widget()
-    assert set(built) == set(widgets.__all__), "a new explorer needs a line in _every_widget"
+    explorers = {name for name in widgets.__all__ if name.endswith("_explorer")}
+    assert set(built) == explorers, "a new explorer needs a line in _every_widget"
     for name, make in built.items():
         box = make()
         assert isinstance(box, ipywidgets.VBox), name

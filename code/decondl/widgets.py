@@ -1,10 +1,11 @@
 """Interactive controls of the book (ipywidgets), organised by chapter.
 
-This module only wires controls to pure, tested functions: the computations live in
-:mod:`decondl.nets` (and the other computational modules), the figures in
-:mod:`decondl.plotting`. Each function returns a widget to display as the last line of a
-notebook cell. In the static web page widgets do not run, so every chapter also shows the
-figure of the default values.
+Each ``*_explorer`` returns a widget to display as the last line of a notebook cell; it only
+wires controls to a pure, tested function that computes with :mod:`decondl`'s computing
+modules (:mod:`decondl.nets`, :mod:`decondl.deconvolve`, :mod:`decondl.metrics` ...) and
+draws with :mod:`decondl.plotting`, which only draws. Those ``*_figure`` functions are public:
+in the static web page widgets do not run, so every chapter shows the figure of the default
+values by calling the same function.
 """
 
 from __future__ import annotations
@@ -15,14 +16,18 @@ from IPython import get_ipython
 from IPython.display import display
 
 from decondl import nets, plotting
+from decondl._checks import as_choice, as_int, as_number, as_rng
 from decondl.forward import Microscope
 
 __all__ = [
     "feature_map_explorer",
+    "feature_maps_figure",
     "image_formation_explorer",
+    "image_formation_figure",
     "receptive_field_explorer",
     "rl_explorer",
     "wiener_explorer",
+    "wiener_figure",
 ]
 
 
@@ -49,6 +54,38 @@ def _panel(controls: dict, draw) -> widgets.VBox:
 # --------------------------------------------------------------------------- chapter 1
 
 
+def feature_maps_figure(image, kernel_name="edges (x)", activation="relu", pooling="max"):
+    """Compute one hand-made CNN layer on ``image`` and draw its feature maps.
+
+    Parameters
+    ----------
+    image : array_like, shape (ny, nx)
+        The input image.
+    kernel_name, activation, pooling : str
+        See :func:`decondl.nets.feature_maps`.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        :func:`decondl.plotting.plot_feature_maps` of the maps.
+
+    Raises
+    ------
+    ValueError
+        If ``image`` is not 2D or a choice is unknown.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> len(feature_maps_figure(np.eye(16)).axes)
+    5
+    """
+    maps = nets.feature_maps(image, kernel_name, activation, pooling)
+    return plotting.plot_feature_maps(
+        image, maps, kernel_name=kernel_name, activation=activation, pooling=pooling
+    )
+
+
 def feature_map_explorer(image, *, kernel_name="edges (x)", activation="relu", pooling="max"):
     """Pick a kernel, an activation and a pooling; see the feature maps of one CNN layer.
 
@@ -63,7 +100,7 @@ def feature_map_explorer(image, *, kernel_name="edges (x)", activation="relu", p
     -------
     ipywidgets.VBox
         Three drop-downs (``box.controls["kernel_name"]``, ``["activation"]``,
-        ``["pooling"]``) above :func:`decondl.plotting.plot_feature_maps`.
+        ``["pooling"]``) above :func:`feature_maps_figure`.
 
     Raises
     ------
@@ -91,7 +128,7 @@ def feature_map_explorer(image, *, kernel_name="edges (x)", activation="relu", p
             options=[*nets.POOLINGS, "none"], value=pooling, description="pooling", style=style
         ),
     }
-    return _panel(controls, lambda **v: plotting.plot_feature_maps(image, **v))
+    return _panel(controls, lambda **v: feature_maps_figure(image, **v))
 
 
 # --------------------------------------------------------------------------- chapter 2
@@ -133,6 +170,8 @@ def receptive_field_explorer(
 
     Raises
     ------
+    TypeError
+        If an initial value has the wrong type.
     ValueError
         If an initial value is out of range.
 
@@ -142,14 +181,12 @@ def receptive_field_explorer(
     >>> box.controls["depth"].value
     4
     """
-    if architecture not in ARCHITECTURES:
-        raise ValueError(f"architecture must be one of {list(ARCHITECTURES)}, got {architecture!r}")
-    if kernel_size not in (3, 5, 7):
+    architecture = as_choice(architecture, "architecture", ARCHITECTURES)
+    if as_int(kernel_size, "kernel_size") not in (3, 5, 7):
         raise ValueError(f"kernel_size must be 3, 5 or 7, got {kernel_size!r}")
-    if not 1 <= depth <= max_depth:
-        raise ValueError(f"depth must be in [1, {max_depth}], got {depth!r}")
-    if not 0.5 <= sigma_px <= 15:
-        raise ValueError(f"sigma_px must be in [0.5, 15] pixels, got {sigma_px!r}")
+    max_depth = as_int(max_depth, "max_depth", low=1)
+    depth = as_int(depth, "depth", low=1, high=max_depth)
+    sigma_px = as_number(sigma_px, "sigma_px", low=0.5, high=15.0)
     style = {"description_width": "initial"}
     controls = {
         "architecture": widgets.ToggleButtons(options=ARCHITECTURES, value=architecture),
@@ -175,6 +212,35 @@ def receptive_field_explorer(
 # --------------------------------------------------------------------------- chapter 3
 
 
+def image_formation_figure(truth, scope: Microscope, *, rng):
+    """Simulate one microscope setting and draw the truth, the PSF and the acquisition.
+
+    Taught in chapter 3; the figure of :func:`image_formation_explorer`.
+
+    Parameters
+    ----------
+    truth : ndarray, shape (ny, nx)
+        Ground truth in [0, 1].
+    scope : decondl.forward.Microscope
+        Optics and camera settings.
+    rng : numpy.random.Generator or int
+        Noise source.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        :func:`decondl.plotting.plot_image_formation` of ``scope.psf()``, of
+        ``scope.acquire(truth, rng=rng)`` and of the PSF's FWHM
+        (:func:`decondl.psf.fwhm_px`).
+    """
+    from decondl import psf
+
+    kernel = scope.psf()
+    acquisition = scope.acquire(truth, rng=rng, psf=kernel)
+    fwhm_nm = psf.fwhm_px(kernel) * scope.pixel_size_um * 1000
+    return plotting.plot_image_formation(truth, kernel, acquisition, scope=scope, fwhm_nm=fwhm_nm)
+
+
 def image_formation_explorer(truth, *, seed: int = 0):
     """Sliders for NA, wavelength, photons and read noise, drawing the image-formation figure.
 
@@ -188,9 +254,15 @@ def image_formation_explorer(truth, *, seed: int = 0):
     Returns
     -------
     ipywidgets.VBox
-        The controls (also in ``box.controls``) above the figure. The defaults are those of
-        :class:`decondl.forward.Microscope`.
+        The controls (also in ``box.controls``) above :func:`image_formation_figure`. The
+        defaults are those of :class:`decondl.forward.Microscope`.
+
+    Raises
+    ------
+    TypeError
+        If ``seed`` is not an int.
     """
+    seed = as_int(seed, "seed")
     scope = Microscope()
     style = {"description_width": "8em"}
     controls = {
@@ -226,7 +298,7 @@ def image_formation_explorer(truth, *, seed: int = 0):
 
     def draw(**settings):
         microscope = Microscope(**{**scope.__dict__, **settings})
-        return plotting.plot_image_formation(truth, microscope, rng=np.random.default_rng(seed))
+        return image_formation_figure(truth, microscope, rng=as_rng(seed))
 
     return _panel(controls, draw)
 
@@ -234,8 +306,39 @@ def image_formation_explorer(truth, *, seed: int = 0):
 # --------------------------------------------------------------------------- chapter 4
 
 
+def wiener_figure(image, psf, truth, balance: float, *, crop=None):
+    """Wiener-filter ``image`` with ``balance`` and draw it next to the input and the truth.
+
+    The figure of :func:`wiener_explorer` (chapter 4).
+
+    Parameters
+    ----------
+    image : ndarray, shape (ny, nx)
+        Acquisition in the truth's units (see :func:`decondl.forward.to_truth_units`).
+    psf : ndarray, shape (py, px)
+        The PSF.
+    truth : ndarray, shape (ny, nx)
+        Ground truth, for the PSNR in the titles.
+    balance : float
+        Wiener regularisation (>= 0), see :func:`decondl.deconvolve.wiener`.
+    crop : tuple of slice, optional
+        Region to show (the PSNR is computed on the whole image).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        :func:`decondl.plotting.plot_wiener` of the result and of the PSNR
+        (:func:`decondl.metrics.psnr`) of the acquisition and of the result.
+    """
+    from decondl import deconvolve, metrics
+
+    restored = deconvolve.wiener(image, psf, balance)
+    scores = {"image": metrics.psnr(truth, image), "restored": metrics.psnr(truth, restored)}
+    return plotting.plot_wiener(image, restored, truth, balance=balance, scores=scores, crop=crop)
+
+
 def wiener_explorer(image, psf, truth, *, balance: float = 1e-2, crop=None):
-    """Show a logarithmic ``balance`` slider over :func:`plotting.plot_wiener`.
+    """Show a logarithmic ``balance`` slider over :func:`wiener_figure`.
 
     Parameters
     ----------
@@ -253,17 +356,19 @@ def wiener_explorer(image, psf, truth, *, balance: float = 1e-2, crop=None):
     Returns
     -------
     ipywidgets.VBox
+
+    Raises
+    ------
+    TypeError, ValueError
+        If ``balance`` is not a number between 1e-5 and 10.
     """
-    if not 1e-5 <= balance <= 10:
-        raise ValueError(f"balance must be in [1e-5, 10], got {balance}")
+    balance = as_number(balance, "balance", low=1e-5, high=10.0)
     controls = {
         "balance": widgets.FloatLogSlider(
             value=balance, base=10, min=-5, max=1, step=0.25, description="balance"
         )
     }
-    return _panel(
-        controls, lambda balance: plotting.plot_wiener(image, psf, truth, balance, crop=crop)
-    )
+    return _panel(controls, lambda balance: wiener_figure(image, psf, truth, balance, crop=crop))
 
 
 def rl_explorer(history, truth, *, scores=None, iteration: int | None = None):
@@ -283,6 +388,11 @@ def rl_explorer(history, truth, *, scores=None, iteration: int | None = None):
     Returns
     -------
     ipywidgets.VBox
+
+    Raises
+    ------
+    ValueError
+        If ``history`` is empty or ``iteration`` was not stored.
     """
     stored = sorted(history)
     if not stored:
@@ -302,6 +412,42 @@ def rl_explorer(history, truth, *, scores=None, iteration: int | None = None):
 
 
 # --------------------------------------------------------------------------- chapter 6
+
+
+def threshold_figure(
+    image, prob, dist, truth_labels, *, grid=(1, 1), prob_thresh: float, nms_thresh: float
+):
+    """Turn StarDist's outputs into labels with two thresholds; draw them and their AP.
+
+    The figure of :func:`stardist_threshold_explorer` (chapter 6).
+
+    Parameters
+    ----------
+    image : array_like, shape (ny, nx)
+        The input image.
+    prob, dist : array_like
+        Network outputs for ``image`` (see :func:`decondl.segment.stardist_outputs`).
+    truth_labels : array_like of int, shape (ny, nx)
+        True instance labels, for the AP.
+    grid : (int, int)
+        The model's output grid.
+    prob_thresh, nms_thresh : float
+        Probability and NMS overlap thresholds.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        :func:`decondl.plotting.plot_threshold_result` of the labels
+        (:func:`decondl.segment.labels_from_outputs`) and of their AP against the IoU
+        threshold (:func:`decondl.metrics.average_precision`).
+    """
+    from decondl import metrics, segment
+
+    labels = segment.labels_from_outputs(
+        prob, dist, np.shape(image), grid=grid, prob_thresh=prob_thresh, nms_thresh=nms_thresh
+    )
+    scores = metrics.average_precision(truth_labels, labels)
+    return plotting.plot_threshold_result(image, labels, truth_labels, scores)
 
 
 def stardist_threshold_explorer(
@@ -332,11 +478,8 @@ def stardist_threshold_explorer(
     Returns
     -------
     ipywidgets.VBox
-        The controls (also in ``box.controls``) above the figure of
-        :func:`decondl.plotting.plot_threshold_result`.
+        The controls (also in ``box.controls``) above :func:`threshold_figure`.
     """
-    from decondl import metrics, segment
-
     style = {"description_width": "8em"}
     controls = {
         "prob_thresh": widgets.FloatSlider(
@@ -358,24 +501,52 @@ def stardist_threshold_explorer(
     }
 
     def draw(prob_thresh, nms_thresh):
-        labels = segment.labels_from_outputs(
+        return threshold_figure(
+            image,
             prob,
             dist,
-            np.shape(image),
+            truth_labels,
             grid=grid,
             prob_thresh=prob_thresh,
             nms_thresh=nms_thresh,
         )
-        scores = metrics.average_precision(truth_labels, labels)
-        return plotting.plot_threshold_result(image, labels, truth_labels, scores)
 
     return _panel(controls, draw)
 
 
-__all__ += ["stardist_threshold_explorer"]
+__all__ += ["stardist_threshold_explorer", "threshold_figure"]
 
 
 # --------------------------------------------------------------------------- chapter 5
+
+
+def restoration_figure(images, *, centre, size: int, truth):
+    """Draw one image whole and a crop of every method, with the PSNR of each method.
+
+    The figure of :func:`restoration_explorer` (chapter 5).
+
+    Parameters
+    ----------
+    images : mapping of str to ndarray, each shape (ny, nx)
+        Method name to restored image, in the truth's units; the first one is also shown
+        whole (usually the recorded image).
+    centre : (int, int)
+        Centre ``(y, x)`` of the crop in pixels.
+    size : int
+        Side of the crop in pixels.
+    truth : ndarray, shape (ny, nx)
+        Ground truth.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        :func:`decondl.plotting.plot_method_crops` with the PSNR of every whole image
+        against the truth (:func:`decondl.metrics.psnr`) in its title.
+    """
+    from decondl import metrics
+
+    scores = {name: metrics.psnr(truth, image) for name, image in images.items()}
+    return plotting.plot_method_crops(images, centre=centre, size=size, truth=truth, scores=scores)
 
 
 def restoration_explorer(results, truths, *, index: int = 0, centre=None, size: int = 48):
@@ -399,7 +570,7 @@ def restoration_explorer(results, truths, *, index: int = 0, centre=None, size: 
     -------
     ipywidgets.VBox
         Sliders ``box.controls["index"]``, ``["y"]``, ``["x"]``, ``["size"]`` above
-        :func:`decondl.plotting.plot_method_crops`.
+        :func:`restoration_figure`.
 
     Raises
     ------
@@ -413,6 +584,8 @@ def restoration_explorer(results, truths, *, index: int = 0, centre=None, size: 
             f"results must hold stacks of the truths' shape (n, ny, nx) = {truths.shape}"
         )
     n, ny, nx = truths.shape
+    index = as_int(index, "index", low=0, high=n - 1)
+    size = as_int(size, "size", low=1)
     cy, cx = (ny // 2, nx // 2) if centre is None else centre
     controls = {
         "index": widgets.IntSlider(value=index, min=0, max=n - 1, description="test image"),
@@ -425,9 +598,9 @@ def restoration_explorer(results, truths, *, index: int = 0, centre=None, size: 
 
     def draw(index, y, x, size):
         images = {name: stack[index] for name, stack in stacks.items()}
-        return plotting.plot_method_crops(images, centre=(y, x), size=size, truth=truths[index])
+        return restoration_figure(images, centre=(y, x), size=size, truth=truths[index])
 
     return _panel(controls, draw)
 
 
-__all__ += ["restoration_explorer"]
+__all__ += ["restoration_explorer", "restoration_figure"]
