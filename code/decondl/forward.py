@@ -27,14 +27,13 @@ Microscope
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import fft as sp_fft
+from scipy.signal import fftconvolve
 
-from decondl._checks import as_rng as _as_rng
-from decondl.psf import airy_psf, normalize_psf
+from decondl._checks import as_array, as_choice, as_int, as_number, as_psf, as_rng
+from decondl.psf import airy_psf
 
 __all__ = ["Microscope", "acquire", "add_noise", "blur", "to_truth_units"]
 
@@ -48,58 +47,9 @@ _PAD_MODES = {
 }
 
 
-def _image(value, name: str, *, ndims=(2, 3), nonnegative=False) -> np.ndarray:
-    """Validate a real, finite image with 2 or 3 dimensions."""
-    try:
-        arr = np.asarray(value)
-    except (TypeError, ValueError) as err:
-        raise TypeError(f"{name} must be a real numeric array: {err}") from None
-    if arr.dtype.kind == "c":
-        raise TypeError(f"{name} must be real, got a complex array")
-    if arr.dtype.kind not in "iuf":
-        raise TypeError(f"{name} must be a real numeric array, got dtype {arr.dtype}")
-    if ndims is not None and arr.ndim not in ndims:
-        allowed = " or ".join(f"{d}D" for d in ndims)
-        raise ValueError(f"{name} must be {allowed}, got {arr.ndim} dimensions (shape {arr.shape})")
-    if arr.size == 0:
-        raise ValueError(f"{name} must not be empty, got shape {arr.shape}")
-    if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must contain only finite values (found NaN or inf)")
-    if nonnegative and arr.min() < 0:
-        raise ValueError(f"{name} must be non-negative, found minimum {arr.min():.4g}")
-    return arr
-
-
 #: Largest expected photon count per pixel the simulator accepts. NumPy's Poisson sampler
 #: refuses means above about 1e19; a real camera pixel holds at most about 1e5 electrons.
 MAX_PHOTONS = 1e12
-
-
-def _scalar(value, name: str, *, positive=False, upper=None) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    value = float(value)
-    if not np.isfinite(value) or value < 0 or (positive and value == 0):
-        raise ValueError(f"{name} must be {'> 0' if positive else '>= 0'} and finite, got {value}")
-    if upper is not None and value > upper:
-        raise ValueError(f"{name} must be at most {upper:g}, got {value:g}")
-    return value
-
-
-def _convolve_valid(padded: np.ndarray, kernel: np.ndarray) -> np.ndarray:
-    """Return the "valid" part of the linear convolution of ``padded`` with ``kernel``.
-
-    A circular convolution of length ``L >= padded.shape`` wraps around only into the
-    first ``kernel.shape - 1`` samples of each axis, which the "valid" crop discards, so
-    no zero padding to ``padded + kernel - 1`` is needed. ``L`` is a fast FFT length.
-    """
-    fft_shape = [sp_fft.next_fast_len(n, real=True) for n in padded.shape]
-    axes = tuple(range(padded.ndim))
-    spectrum = sp_fft.rfftn(padded, fft_shape, axes=axes)
-    spectrum *= sp_fft.rfftn(kernel, fft_shape, axes=axes)
-    full = sp_fft.irfftn(spectrum, fft_shape, axes=axes)
-    crop = tuple(slice(k - 1, n) for k, n in zip(kernel.shape, padded.shape, strict=True))
-    return full[crop]
 
 
 def blur(image, psf, *, mode="reflect"):
@@ -110,8 +60,9 @@ def blur(image, psf, *, mode="reflect"):
     image : array_like, shape (ny, nx) or (nz, ny, nx)
         Real, finite image (any units).
     psf : array_like, same number of dimensions as ``image``
-        Centred PSF with odd sizes; it is normalised to sum 1 here (see
-        :func:`decondl.psf.normalize_psf`).
+        Non-negative PSF, centred at index ``psf.shape // 2`` (the middle pixel for
+        odd sizes, the one just after the middle for even sizes, as in
+        :mod:`decondl.deconvolve`); it is normalised to sum 1 here.
     mode : {"reflect", "constant", "nearest", "mirror", "wrap"}, optional
         How the sample continues outside the field of view, with the meaning of
         ``scipy.ndimage``: ``"reflect"`` (default) mirrors it at the border, a
@@ -132,7 +83,7 @@ def blur(image, psf, *, mode="reflect"):
         If ``image`` or ``psf`` is not a real numeric array.
     ValueError
         If ``image`` is not 2D/3D, not finite, the PSF is invalid (wrong number of
-        dimensions, even size, negative values) or ``mode`` is unknown.
+        dimensions, NaN/inf or negative values, zero sum) or ``mode`` is unknown.
 
     Notes
     -----
@@ -140,10 +91,11 @@ def blur(image, psf, *, mode="reflect"):
 
     .. math:: (h * f)(x) = \sum_k h(k)\, f(x - k),
 
-    with :math:`k` relative to the PSF centre. The image is first padded by the PSF
-    half-width :math:`\lfloor s/2 \rfloor` on each side with ``mode``, convolved
-    by FFT (``scipy.fft``) and cropped back (the "valid" part), so light
-    never wraps around from one border to the opposite one. The result equals
+    with :math:`k` relative to the PSF centre. The image is first padded with
+    ``mode`` by :math:`s - 1` pixels per axis (:math:`s` the PSF size: the
+    half-width :math:`\lfloor s/2 \rfloor` on each side for odd sizes), convolved
+    by FFT (:func:`scipy.signal.fftconvolve`) and only the "valid" part is kept,
+    so light never wraps around from one border to the opposite one. The result equals
     ``scipy.ndimage.convolve(image, psf, mode=mode)`` up to round-off, in
     :math:`O(N \log N)` instead of :math:`O(N s^d)` operations. Convolving with
     a normalised PSF preserves the total flux of objects away from the borders.
@@ -157,16 +109,16 @@ def blur(image, psf, *, mode="reflect"):
     >>> out.shape, round(float(out.sum()), 12)
     ((32, 32), 1.0)
     """
-    arr = _image(image, "image")
-    kernel = normalize_psf(psf, arr.ndim, name="psf")
-    if not isinstance(mode, str) or mode not in _PAD_MODES:
-        raise ValueError(f"mode must be one of {sorted(_PAD_MODES)}, got {mode!r}")
+    arr = as_array(image, "image")
     dtype = np.float32 if arr.dtype == np.float32 else np.float64
     arr = arr.astype(dtype, copy=False)
-    kernel = kernel.astype(dtype)
-    pad = [(s // 2, s // 2) for s in kernel.shape]
+    kernel = as_psf(psf, "psf", ndim=arr.ndim, dtype=dtype)
+    mode = as_choice(mode, "mode", sorted(_PAD_MODES))
+    # The centre shape // 2 maps a point onto itself: s // 2 pixels of the padding go after
+    # the image, the other s - 1 - s // 2 before it (the same for an odd size).
+    pad = [(s - 1 - s // 2, s // 2) for s in kernel.shape]
     padded = np.pad(arr, pad, mode=_PAD_MODES[mode])
-    out = _convolve_valid(padded, kernel)
+    out = fftconvolve(padded, kernel, mode="valid")
     if arr.min() >= 0:
         np.clip(out, 0, None, out=out)
     return out.astype(dtype, copy=False)
@@ -214,13 +166,13 @@ def add_noise(expected, *, read_noise=0.0, rng):
     >>> bool(abs(noisy.mean() - 50) < 1)
     True
     """
-    lam = _image(expected, "expected", ndims=None, nonnegative=True)
+    lam = as_array(expected, "expected", ndims=None, nonnegative=True)
     if lam.max() > MAX_PHOTONS:
         raise ValueError(
             f"expected must be at most {MAX_PHOTONS:g} photons per pixel, got {lam.max():.3g}"
         )
-    read_noise = _scalar(read_noise, "read_noise")
-    rng = _as_rng(rng)
+    read_noise = as_number(read_noise, "read_noise", low=0)
+    rng = as_rng(rng)
     noisy = rng.poisson(lam.astype(np.float64)).astype(np.float64)
     if read_noise > 0:
         noisy += rng.normal(0.0, read_noise, size=noisy.shape)
@@ -236,7 +188,7 @@ def acquire(truth, psf, *, photons, background=0.0, read_noise=0.0, rng, mode="r
         Ground-truth intensity, non-negative (normally in [0, 1], e.g. from
         :mod:`decondl.synthetic`).
     psf : array_like, same number of dimensions as ``truth``
-        Centred PSF with odd sizes (normalised to sum 1 inside).
+        PSF centred at ``psf.shape // 2`` (normalised to sum 1 inside), see :func:`blur`.
     photons : float
         Expected photons per pixel for a truth value of 1 *before* blurring (> 0).
         Blurring preserves flux, so it spreads these photons over the PSF.
@@ -282,11 +234,11 @@ def acquire(truth, psf, *, photons, background=0.0, read_noise=0.0, rng, mode="r
     >>> image.shape, image.dtype
     ((64, 64), dtype('float64'))
     """
-    truth = _image(truth, "truth", nonnegative=True)
-    photons = _scalar(photons, "photons", positive=True, upper=MAX_PHOTONS)
-    background = _scalar(background, "background")
-    read_noise = _scalar(read_noise, "read_noise")
-    rng = _as_rng(rng)
+    truth = as_array(truth, "truth", nonnegative=True)
+    photons = as_number(photons, "photons", low=0, low_open=True, high=MAX_PHOTONS)
+    background = as_number(background, "background", low=0)
+    read_noise = as_number(read_noise, "read_noise", low=0)
+    rng = as_rng(rng)
     expected = photons * blur(truth.astype(np.float64), psf, mode=mode) + background
     return add_noise(expected, read_noise=read_noise, rng=rng)
 
@@ -328,9 +280,9 @@ def to_truth_units(image, *, photons, background=0.0):
     >>> to_truth_units(np.array([10.0, 110.0]), photons=100, background=10)
     array([0., 1.])
     """
-    arr = _image(image, "image", ndims=None)
-    photons = _scalar(photons, "photons", positive=True)
-    background = _scalar(background, "background")
+    arr = as_array(image, "image", ndims=None)
+    photons = as_number(photons, "photons", low=0, low_open=True)
+    background = as_number(background, "background", low=0)
     return (arr.astype(np.float64) - background) / photons
 
 
@@ -394,14 +346,12 @@ class Microscope:
     psf_size_px: int = 31
 
     def __post_init__(self):
-        size = self.psf_size_px
-        if isinstance(size, bool) or not isinstance(size, numbers.Integral):
-            raise TypeError(f"psf_size_px must be an int, got {type(size).__name__}")
+        size = as_int(self.psf_size_px, "psf_size_px")
         if size < 3 or size % 2 == 0:
             raise ValueError(f"psf_size_px must be an odd integer >= 3, got {size}")
-        _scalar(self.photons, "photons", positive=True, upper=MAX_PHOTONS)
-        _scalar(self.background, "background")
-        _scalar(self.read_noise, "read_noise")
+        as_number(self.photons, "photons", low=0, low_open=True, high=MAX_PHOTONS)
+        as_number(self.background, "background", low=0)
+        as_number(self.read_noise, "read_noise", low=0)
         self.psf()  # checks wavelength_um, na and pixel_size_um, naming them
 
     def psf(self) -> np.ndarray:
