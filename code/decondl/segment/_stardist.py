@@ -88,8 +88,8 @@ def stardist_config(run=None, **overrides):
 
 
 def _training_arrays(X, Y, name: str):
-    X = [as_float_array(x, f"{name} images", ndims=(2,), dtype=np.float32) for x in X]
     Y = [as_labels(y, f"{name} labels", ndims=(2,)) for y in Y]
+    X = [as_float_array(x, f"{name} images", ndims=(2,), dtype=np.float32) for x in X]
     if not X or len(X) != len(Y):
         raise ValueError(
             f"{name}: need as many images as label images (>= 1), got {len(X)}, {len(Y)}"
