@@ -2,6 +2,9 @@
 
 Run from the repository root with ``python benchmarks/deconvolution.py`` (about a minute on
 two cores; ``--runs`` sets the number of timed runs per implementation, at least 5).
+``--baseline FILE`` also times the ``richardson_lucy`` of an older, single-file version of the
+module, e.g. ``git show REV:code/decondl/deconvolve.py > /tmp/old.py``, in the same runs: on a
+shared machine only such side-by-side ratios are comparable.
 
 For each case (2D 512 x 512 with a 31 x 31 PSF and 50 iterations; 3D 64 x 128 x 128 with a
 15 x 15 x 15 PSF and 20 iterations; float64 and float32) the same noisy image is deconvolved by
@@ -14,6 +17,8 @@ For each case (2D 512 x 512 with a 31 x 31 PSF and 50 iterations; 3D 64 x 128 x 
     start), so the two results must agree everywhere, not only in the interior;
 ``... 1 thread``
     the same with ``workers=1``;
+``baseline same problem``
+    only with ``--baseline``: the same call to the older version;
 ``decondl default``
     ``richardson_lucy(image, psf, num_iter)``: reflect extension, unobserved band and a
     flux-preserving start, a different (better) border model, so it agrees with scikit-image
@@ -32,6 +37,7 @@ more than one PSF width from every border).
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import platform
 import statistics
@@ -44,8 +50,8 @@ import skimage
 from scipy.signal import fftconvolve
 from skimage.restoration import richardson_lucy as skimage_richardson_lucy
 
-from decondl import deconvolve
-from decondl.deconvolve import richardson_lucy
+from decondl._checks import available_cores
+from decondl.deconvolve import _padding, richardson_lucy
 
 CASES = [
     # name, image shape, PSF shape, num_iter, dtype
@@ -96,22 +102,6 @@ def fft_pair_time(shape, dtype, repeat=21):
     return median_time(pair, repeat)
 
 
-def buffered_fft_pair_time(shape, dtype, repeat=21):
-    """One real FFT pair written into reused buffers on one thread, as in the RL loop."""
-    x = np.random.default_rng(0).random(shape).astype(dtype)
-    out = np.empty_like(x)
-    spectrum = np.empty(shape[:-1] + (shape[-1] // 2 + 1,), np.result_type(dtype, np.complex64))
-
-    def pair():
-        deconvolve._rfft_last(x, out=spectrum)
-        deconvolve._fft_other(spectrum, inverse=False)
-        deconvolve._fft_other(spectrum, inverse=True)
-        deconvolve._irfft_last(spectrum, shape[-1], out=out)
-
-    pair()
-    return median_time(pair, repeat)
-
-
 def relative_difference(a, b, margin=None):
     if margin is not None:
         index = tuple(slice(m, n - m) for m, n in zip(margin, a.shape, strict=True))
@@ -119,7 +109,15 @@ def relative_difference(a, b, margin=None):
     return float(np.abs(a - b).max() / np.abs(b).max())
 
 
-def run_case(name, shape, psf_shape, num_iter, dtype, runs, rng):
+def load_baseline(path):
+    """Return the ``richardson_lucy`` of the single-file module at ``path``."""
+    spec = importlib.util.spec_from_file_location("baseline_deconvolve", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.richardson_lucy
+
+
+def run_case(name, shape, psf_shape, num_iter, dtype, runs, rng, baseline=None):
     dtype = np.dtype(dtype)
     sigmas = [0.12 * n for n in psf_shape]
     offsets = [(-1) ** i * 0.08 * n for i, n in enumerate(psf_shape)]
@@ -134,8 +132,12 @@ def run_case(name, shape, psf_shape, num_iter, dtype, runs, rng):
         "... 1 thread": lambda: richardson_lucy(
             image, psf, num_iter, pad_mode="constant", initial=0.5, workers=1
         ),
-        "decondl default": lambda: richardson_lucy(image, psf, num_iter),
     }
+    if baseline is not None:
+        impls["baseline same problem"] = lambda: baseline(
+            image, psf, num_iter, pad_mode="constant", initial=0.5
+        )
+    impls["decondl default"] = lambda: richardson_lucy(image, psf, num_iter)
     results = {key: fn() for key, fn in impls.items()}  # warm-up, and the results compared
     times = {key: [] for key in impls}
     order = list(impls)
@@ -146,35 +148,32 @@ def run_case(name, shape, psf_shape, num_iter, dtype, runs, rng):
             times[key].append(time.perf_counter() - start)
     median = {key: statistics.median(values) for key, values in times.items()}
 
-    _, shape_same = deconvolve._pad_plan(shape, psf_shape, extend=0, band=2)
-    _, shape_default = deconvolve._pad_plan(shape, psf_shape, extend=1, band=2)
-    floors = {}  # (public, buffered) FFT time of the 2 * num_iter pairs of each FFT shape
+    shape_same = _padding.rl_plan(shape, psf_shape, "constant").shape
+    shape_default = _padding.rl_plan(shape, psf_shape, "reflect").shape
+    floors = {}  # FFT time of the 2 * num_iter pairs of each FFT shape
     for fft_shape in {shape_same, shape_default}:
-        floors[fft_shape] = (
-            2 * num_iter * fft_pair_time(fft_shape, dtype),
-            2 * num_iter * buffered_fft_pair_time(fft_shape, dtype),
-        )
+        floors[fft_shape] = 2 * num_iter * fft_pair_time(fft_shape, dtype)
 
     reference = results["skimage"]
     margin = psf_shape
     print(
         f"\n{name}, {dtype.name}  (FFT shapes: same problem {shape_same}, default {shape_default})"
     )
-    for fft_shape, (public, buffered) in floors.items():
+    for fft_shape, floor in floors.items():
         print(
-            f"  FFT floor at {fft_shape}: {public:.3f} s with scipy.fft.rfftn + irfftn "
-            f"(workers=-1), {buffered:.3f} s buffered on 1 thread ({2 * num_iter} pairs)"
+            f"  FFT floor at {fft_shape}: {floor:.3f} s with scipy.fft.rfftn + irfftn "
+            f"(workers=-1, {2 * num_iter} pairs)"
         )
     print(
         f"  {'implementation':22s} {'median s':>9s} {'min s':>8s} {'skimage/this':>13s}"
-        f" {'this/floor':>11s} {'this/buffered floor':>20s}"
+        f" {'this/floor':>11s}"
     )
     for key in impls:
-        public, buffered = floors[shape_default if key == "decondl default" else shape_same]
+        floor = floors[shape_default if key == "decondl default" else shape_same]
         ratio = median["skimage"] / median[key]
         print(
             f"  {key:22s} {median[key]:9.3f} {min(times[key]):8.3f} {ratio:13.2f}"
-            f" {median[key] / public:11.2f} {median[key] / buffered:20.2f}"
+            f" {median[key] / floor:11.2f}"
         )
     same = results["decondl same problem"]
     agree_all = relative_difference(same, reference)
@@ -193,36 +192,45 @@ def run_case(name, shape, psf_shape, num_iter, dtype, runs, rng):
     print(f"  agreement, default (other border model) vs skimage beyond {widths}")
     threads_equal = np.array_equal(results["... 1 thread"], same)
     print(f"  1 thread and all threads give identical results: {threads_equal}")
+    if baseline is not None:
+        agree = relative_difference(same, results["baseline same problem"])
+        print(f"  agreement, same problem vs baseline: whole image {agree:.1e}")
     speedup = median["skimage"] / median["decondl same problem"]
     best = min(times["skimage"]) / min(times["decondl same problem"])
-    return speedup, best, agree_interior
+    old = median["skimage"] / median["baseline same problem"] if baseline is not None else None
+    return speedup, best, agree_interior, old
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="timed runs per implementation")
+    parser.add_argument(
+        "--baseline", metavar="FILE", help="an older single-file deconvolve.py to time alongside"
+    )
     args = parser.parse_args()
     runs = max(5, args.runs)
+    baseline = load_baseline(args.baseline) if args.baseline else None
     rng = np.random.default_rng(2024)
     print("Richardson-Lucy: decondl.deconvolve vs skimage.restoration.richardson_lucy")
     print(
         f"numpy {np.__version__}, scipy {scipy.__version__}, scikit-image {skimage.__version__},"
-        f" python {platform.python_version()}, {deconvolve._num_cores()} cores,"
+        f" python {platform.python_version()}, {available_cores()} cores,"
         f" load average {os.getloadavg()[0]:.2f}, {runs} runs each, alternating"
     )
     outcome = []
     for case in CASES:
-        outcome.append((case[0], np.dtype(case[4]).name, *run_case(*case, runs, rng)))
+        outcome.append((case[0], np.dtype(case[4]).name, *run_case(*case, runs, rng, baseline)))
     print(f"\nload average at the end {os.getloadavg()[0]:.2f}")
     print(
         f"Summary (required: >= {REQUIRED_SPEEDUP}x faster, interior agreement "
         f"< {REQUIRED_AGREEMENT:.0e}):"
     )
-    for name, dtype, speedup, best, agreement in outcome:
+    for name, dtype, speedup, best, agreement, old in outcome:
         ok = speedup >= REQUIRED_SPEEDUP and agreement < REQUIRED_AGREEMENT
+        versus = "" if old is None else f"  (baseline in the same runs: {old:5.2f}x)"
         print(
             f"  {name:32s} {dtype:8s} {speedup:5.2f}x (medians; {best:5.2f}x best of runs)  "
-            f"interior {agreement:.1e}  {'ok' if ok else 'NOT MET'}"
+            f"interior {agreement:.1e}  {'ok' if ok else 'NOT MET'}{versus}"
         )
     print(
         "Speed-ups are for the same problem (pad_mode='constant', initial=0.5). Other processes\n"

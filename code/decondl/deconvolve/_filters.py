@@ -62,8 +62,8 @@ def inverse_filter(
         :math:`\varepsilon^2`, so no frequency is amplified by more than
         :math:`1/\varepsilon`. Must be positive. Default ``1e-12``.
     pad_mode : {"reflect", "symmetric", "edge", "constant", "wrap"}, optional
-        How the image is extended beyond its borders before the FFTs (see the
-        module docstring); ``"wrap"`` does not pad (circular convolution, with
+        How the image is extended beyond its borders before the FFTs (see
+        :mod:`decondl.deconvolve`); ``"wrap"`` does not pad (circular convolution, with
         wrap-around at the borders). Default ``"reflect"``.
     workers : int, optional
         Number of threads for the FFTs; ``-1`` (default) uses every core available
@@ -151,8 +151,8 @@ def wiener(image, psf, balance, *, pad_mode: str = "reflect", workers: int = -1)
         filter (frequencies where the OTF is exactly zero are then set to zero).
         Larger values give smoother, less noisy results.
     pad_mode : {"reflect", "symmetric", "edge", "constant", "wrap"}, optional
-        How the image is extended beyond its borders before the FFTs (see the
-        module docstring); ``"wrap"`` does not pad (circular convolution, with
+        How the image is extended beyond its borders before the FFTs (see
+        :mod:`decondl.deconvolve`); ``"wrap"`` does not pad (circular convolution, with
         wrap-around at the borders). Default ``"reflect"``.
     workers : int, optional
         Number of threads for the FFTs; ``-1`` (default) uses every core available

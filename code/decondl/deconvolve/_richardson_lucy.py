@@ -83,7 +83,7 @@ def richardson_lucy(
         Background-subtracted noisy data has negative values: pass the raw data
         and `background` instead of clipping.
     pad_mode : {"reflect", "symmetric", "edge", "constant", "wrap"}, optional
-        How the image is extended beyond its borders (see the module docstring).
+        How the image is extended beyond its borders (see :mod:`decondl.deconvolve`).
         ``"constant"`` instead keeps the estimate zero outside the field of view;
         with ``initial=0.5`` it solves exactly the problem of
         ``skimage.restoration.richardson_lucy(image, psf, num_iter, clip=False)``.
@@ -143,7 +143,7 @@ def richardson_lucy(
     blur). In Fourier space, :math:`h * u = \mathcal F^{-1}(H \, \mathcal F u)` and
     :math:`\tilde h \star r = \mathcal F^{-1}(H^* \mathcal F r)` with :math:`H` the
     OTF. On the padded grid, with :math:`m` = 1 on observed pixels (the image and
-    its extension) and 0 in the unobserved band (module docstring), the update
+    its extension) and 0 in the unobserved band (:mod:`decondl.deconvolve`), the update
     used is that of Bertero and Boccacci [3]_,
 
     .. math::
