@@ -18,12 +18,15 @@ Every public name is importable from :mod:`decondl.plotting` itself.
 """
 
 from decondl.plotting.common import (
+    MAX_COLUMNS,
     OKABE_ITO,
+    TITLE_SIZE,
     add_scalebar,
     crop_box,
     label_cmap,
     panel_grid,
     plot_history,
+    plot_image_table,
     plot_images,
 )
 from decondl.plotting.deconvolution import plot_rl_iteration, plot_tuning_curve, plot_wiener
@@ -50,7 +53,9 @@ from decondl.plotting.segmentation import (
 )
 
 __all__ = [
+    "MAX_COLUMNS",
     "OKABE_ITO",
+    "TITLE_SIZE",
     "add_scalebar",
     "crop_box",
     "label_cmap",
@@ -62,6 +67,7 @@ __all__ = [
     "plot_fwhm_vs_na",
     "plot_history",
     "plot_image_formation",
+    "plot_image_table",
     "plot_images",
     "plot_label_overlays",
     "plot_method_crops",

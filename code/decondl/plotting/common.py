@@ -15,14 +15,25 @@ from matplotlib.figure import Figure
 from decondl._checks import as_bool, as_int, as_number
 
 __all__ = [
+    "MAX_COLUMNS",
     "OKABE_ITO",
+    "TITLE_SIZE",
     "add_scalebar",
     "crop_box",
     "label_cmap",
     "panel_grid",
     "plot_history",
+    "plot_image_table",
     "plot_images",
 ]
+
+#: Most image panels in one row: at book width (about 7.5 inches) and on a phone (390 px),
+#: more than three panels make each too small to read.
+MAX_COLUMNS = 3
+
+#: Font size (points) of panel titles and row labels: at least 9 pt where the figure is shown
+#: at book width; figures are at most about 7.5 inches wide, so they are not shrunk there.
+TITLE_SIZE = 12
 
 
 def plot_images(
@@ -32,12 +43,12 @@ def plot_images(
     ncols: int | None = None,
     cmap="gray",
     size: float = 2.0,
-    vrange: tuple[float, float] | None = None,
+    vrange=None,
     colorbar: bool = False,
     pixel_size_um: float | None = None,
     scalebar_um: float = 2.0,
 ) -> Figure:
-    """Show 2D images side by side (in rows of ``ncols``) without axes.
+    """Show 2D images side by side, in rows of at most three, without axes.
 
     Parameters
     ----------
@@ -46,13 +57,14 @@ def plot_images(
     titles : sequence of str, optional
         One title per image.
     ncols : int, optional
-        Images per row (default: all in one row).
+        Images per row, at most :data:`MAX_COLUMNS` (default: ``min(len(images), 3)``).
     cmap : str or Colormap, or a sequence of them
         Matplotlib colormap, or one per image (e.g. :func:`label_cmap` for labels).
     size : float
         Side of each panel in inches.
-    vrange : (float, float), optional
-        Common display range; by default each image is scaled to its own range.
+    vrange : (float, float), or a sequence of them (or None), optional
+        Display range: one for all images, or one per image (None: that image's own
+        range). By default each image is scaled to its own range.
     colorbar : bool
         Add a colorbar to every panel.
     pixel_size_um : float, optional
@@ -67,7 +79,8 @@ def plot_images(
     Raises
     ------
     ValueError
-        If an image is not 2D or the numbers of images and titles differ.
+        If an image is not 2D, the numbers of images and titles (or ranges) differ, or
+        ``ncols`` is more than :data:`MAX_COLUMNS`.
 
     Examples
     --------
@@ -88,17 +101,122 @@ def plot_images(
     cmaps = list(cmap) if isinstance(cmap, list | tuple) else [cmap] * len(images)
     if len(cmaps) != len(images):
         raise ValueError(f"cmap: expected one colormap or {len(images)}, got {len(cmaps)}")
+    ranges = _ranges(vrange, len(images))
     fig, axes = panel_grid(len(images), ncols, size, title_space=0.3 if titles else 0)
-    lo, hi = vrange if vrange is not None else (None, None)
     for index, (ax, im) in enumerate(zip(axes, images, strict=False)):
+        lo, hi = ranges[index]
         shown = ax.imshow(im, cmap=cmaps[index], vmin=lo, vmax=hi, interpolation="nearest")
         if titles is not None:
-            ax.set_title(titles[index], fontsize=11)
+            ax.set_title(titles[index], fontsize=TITLE_SIZE)
         if colorbar:
             fig.colorbar(shown, ax=ax, shrink=0.8)
         if pixel_size_um is not None and index == 0:
             add_scalebar(ax, pixel_size_um=pixel_size_um, length_um=scalebar_um)
     return fig
+
+
+def _ranges(vrange, n: int) -> list[tuple]:
+    """One display range ``(lo, hi)`` per image from ``vrange`` (see :func:`plot_images`)."""
+    if vrange is None:
+        return [(None, None)] * n
+    if len(vrange) == 2 and all(np.isscalar(v) for v in vrange):
+        return [tuple(vrange)] * n
+    if len(vrange) != n:
+        raise ValueError(f"vrange: expected one range or {n}, got {len(vrange)}")
+    return [(None, None) if r is None else tuple(r) for r in vrange]
+
+
+def plot_image_table(
+    rows: Mapping[str, Sequence],
+    column_titles: Sequence[str],
+    *,
+    vrange: Mapping[str, tuple[float, float]] | tuple[float, float] | None = None,
+    cmap="gray",
+    size: float = 2.0,
+) -> Figure:
+    """Show a table of images, one row per method, in blocks of at most three columns.
+
+    Rows are labelled on the left (with their grey range when rows have different ones);
+    columns are titled above every panel. A table wider than :data:`MAX_COLUMNS` columns is
+    cut into blocks of three columns (the last block may be narrower), stacked one under
+    the other, each with the row labels again.
+
+    Parameters
+    ----------
+    rows : mapping of str to sequence of array_like, each shape (ny, nx)
+        Row label to its images, one per column; every row has ``len(column_titles)``.
+    column_titles : sequence of str
+        One title per column.
+    vrange : (float, float), or mapping of str to (float, float), optional
+        Grey range of all rows, or of each row by its label. A row without a given range
+        is shown from the minimum to the maximum of its own images (the default for all).
+    cmap : str or Colormap
+        Matplotlib colormap.
+    size : float
+        Side of each panel in inches.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        ``len(rows) * len(column_titles)`` image panels, in rows of at most three.
+
+    Raises
+    ------
+    ValueError
+        If there are no rows, or a row does not hold one image per column.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> table = {"a": [np.zeros((4, 4))] * 4, "b": [np.ones((4, 4))] * 4}
+    >>> fig = plot_image_table(table, ["1", "2", "3", "4"])
+    >>> len([ax for ax in fig.axes if ax.images]), fig.axes[0].get_ylabel().splitlines()
+    (8, ['a', '0 to 0'])
+    """
+    n_cols = len(column_titles)
+    if not rows or n_cols == 0:
+        raise ValueError("rows and column_titles must not be empty")
+    table = {}
+    for label, images in rows.items():
+        images = [np.asarray(im, dtype=float) for im in images]
+        if len(images) != n_cols:
+            raise ValueError(f"row {label!r} has {len(images)} images, expected {n_cols}")
+        table[label] = images
+    ranges = {}
+    for label, images in table.items():
+        given = vrange.get(label) if isinstance(vrange, Mapping) else vrange
+        if given is None:
+            given = (min(im.min() for im in images), max(im.max() for im in images))
+        ranges[label] = tuple(float(v) for v in given)
+    say_range = len(set(ranges.values())) > 1
+    blocks = [
+        range(start, min(start + MAX_COLUMNS, n_cols)) for start in range(0, n_cols, MAX_COLUMNS)
+    ]
+    width = min(n_cols, MAX_COLUMNS)
+    n_rows = len(blocks) * len(table)
+    fig = Figure(figsize=(size * width + 0.5, (size + 0.3) * n_rows), layout="constrained")
+    axes = fig.subplots(n_rows, width, squeeze=False)
+    for b, block in enumerate(blocks):
+        for r, (label, images) in enumerate(table.items()):
+            lo, hi = ranges[label]
+            row = axes[b * len(table) + r]
+            for ax in row:
+                ax.set_axis_off()
+            for ax, column in zip(row, block, strict=False):
+                ax.imshow(images[column], cmap=cmap, vmin=lo, vmax=hi, interpolation="nearest")
+                ax.set_title(column_titles[column], fontsize=TITLE_SIZE - 1)
+            _row_label(row[0], f"{label}\n{lo:.2g} to {hi:.2g}" if say_range else label)
+    return fig
+
+
+def _row_label(ax, text: str) -> None:
+    """Write ``text`` as the row label left of ``ax`` (an image axes with its axis off)."""
+    ax.set_axis_on()
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    ax.set_ylabel(text, fontsize=TITLE_SIZE)
 
 
 def add_scalebar(ax, *, pixel_size_um: float, length_um: float = 1.0, color: str = "white"):
@@ -137,7 +255,7 @@ def add_scalebar(ax, *, pixel_size_um: float, length_um: float = 1.0, color: str
         color=color,
         ha="center",
         va="bottom",
-        fontsize=8,
+        fontsize=10,
     )
 
 
@@ -149,7 +267,7 @@ def panel_grid(n: int, ncols: int | None, size: float, *, title_space: float = 0
     n : int
         Number of panels (>= 1).
     ncols : int or None
-        Panels per row, clipped to ``[1, n]`` (None: all in one row).
+        Panels per row, at most :data:`MAX_COLUMNS`, clipped to ``n`` (None: ``min(n, 3)``).
     size : float
         Side of each panel in inches.
     title_space : float
@@ -161,6 +279,12 @@ def panel_grid(n: int, ncols: int | None, size: float, *, title_space: float = 0
     axes : ndarray of Axes, shape (nrows * ncols,)
         Row by row; the unused ones at the end stay empty.
 
+    Raises
+    ------
+    ValueError
+        If ``ncols`` is more than :data:`MAX_COLUMNS` (wider rows are unreadable at book
+        width and on a phone).
+
     Examples
     --------
     >>> fig, axes = panel_grid(3, 2, 1.0)
@@ -168,7 +292,16 @@ def panel_grid(n: int, ncols: int | None, size: float, *, title_space: float = 0
     4
     """
     n = as_int(n, "n", low=1)
-    ncols = n if ncols is None else max(1, min(as_int(ncols, "ncols"), n))
+    if ncols is None:
+        ncols = min(n, MAX_COLUMNS)
+    else:
+        ncols = max(1, as_int(ncols, "ncols"))
+        if ncols > MAX_COLUMNS:
+            raise ValueError(
+                f"ncols must be at most {MAX_COLUMNS} (panels per row readable at book width "
+                f"and on a phone), got {ncols}"
+            )
+        ncols = min(ncols, n)
     nrows = -(-n // ncols)
     fig = Figure(figsize=(size * ncols, size * nrows + title_space), layout="constrained")
     axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
@@ -300,5 +433,5 @@ def plot_history(
     ax.set_yscale("log")
     ax.set_xlabel("epoch")
     ax.set_ylabel(loss_name)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=10)
     return fig

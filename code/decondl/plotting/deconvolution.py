@@ -76,7 +76,7 @@ def plot_tuning_curve(
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=10)
     return fig
 
 
@@ -126,7 +126,7 @@ def plot_wiener(
             "ground truth",
         ],
         cmap="magma",
-        size=3.0,
+        size=2.4,
         vrange=(0.0, float(truth.max())),
     )
 

@@ -12,7 +12,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from decondl._checks import as_float_array, as_number
-from decondl.plotting.common import plot_images
+from decondl.plotting.common import TITLE_SIZE, plot_images
 
 __all__ = ["plot_fwhm_vs_na", "plot_image_formation", "plot_psf_sections"]
 
@@ -65,7 +65,7 @@ def plot_fwhm_vs_na(nas: Sequence[float], fwhm_um: Mapping[float, Sequence[float
         ax.plot(na_line, 0.51 * wavelength / na_line * 1000, "-", color=color, alpha=0.6)
     ax.set_xlabel("numerical aperture NA")
     ax.set_ylabel("FWHM of the PSF (nm)")
-    ax.legend(title="points: measured\nlines: 0.51 λ/NA", fontsize=8, title_fontsize=8)
+    ax.legend(title="points: measured\nlines: 0.51 λ/NA", fontsize=10, title_fontsize=10)
     ax.grid(alpha=0.3)
     return fig
 
@@ -101,7 +101,7 @@ def plot_psf_sections(psf3d: np.ndarray, *, pixel_size_um: float, z_step_um: flo
         (ax_xz, xz, (-half_x, half_x, -half_z, half_z), "xz section (along the optical axis)"),
     ):
         im = ax.imshow(data, cmap="magma", extent=extent, origin="lower", interpolation="nearest")
-        ax.set_title(title, fontsize=10)
+        ax.set_title(title, fontsize=TITLE_SIZE - 1)
         ax.set_xlabel("x (µm)")
     ax_xy.set_ylabel("y (µm)")
     ax_xz.set_ylabel("z (µm)")
@@ -141,6 +141,6 @@ def plot_image_formation(truth, kernel, acquisition, *, scope, fwhm_nm: float) -
             f"acquisition ({scope.photons:g} photons, read noise {scope.read_noise:g} e⁻)",
         ],
         cmap="magma",
-        size=3.0,
+        size=2.4,
         pixel_size_um=scope.pixel_size_um,
     )

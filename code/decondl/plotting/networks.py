@@ -15,7 +15,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Circle, FancyArrowPatch, Rectangle
 
 from decondl import nets
-from decondl.plotting.common import label_cmap
+from decondl.plotting.common import MAX_COLUMNS, TITLE_SIZE, label_cmap, panel_grid
 
 __all__ = [
     "plot_activations",
@@ -59,7 +59,7 @@ def plot_activations(x_range: tuple[float, float] = (-4.0, 4.0)) -> Figure:
         ax.axvline(0, color="0.8", lw=0.8)
         ax.plot(x, x, color="0.75", lw=0.8, ls="--")
         ax.plot(x, nets.activate(x, name), lw=2)
-        ax.set_title(name, fontsize=11)
+        ax.set_title(name, fontsize=TITLE_SIZE)
         ax.set_ylim(-2.2, 4.2)
     for ax in axes[len(names) :]:
         ax.set_axis_off()
@@ -88,8 +88,8 @@ def plot_feature_maps(
     Returns
     -------
     matplotlib.figure.Figure
-        Five panels; the kernel panel prints its weights; signed maps use a diverging
-        colormap centred on zero.
+        Five panels in two rows (three, then two); the kernel panel prints its weights;
+        signed maps use a diverging colormap centred on zero.
 
     Examples
     --------
@@ -101,8 +101,6 @@ def plot_feature_maps(
     5
     """
     image = np.asarray(image, dtype=float)
-    fig = Figure(figsize=(11, 2.6), layout="constrained")
-    axes = fig.subplots(1, 5)
     panels = [
         (image, "input"),
         (maps["kernel"], f"kernel: {kernel_name}"),
@@ -110,17 +108,18 @@ def plot_feature_maps(
         (maps["activated"], f"after {activation}"),
         (maps["pooled"], "no pooling" if pooling == "none" else f"after 2x2 {pooling} pooling"),
     ]
-    for index, (ax, (data, title)) in enumerate(zip(axes, panels, strict=True)):
+    fig, axes = panel_grid(len(panels), MAX_COLUMNS, 2.4)
+    fig.delaxes(axes[-1])  # the sixth place of the 2 x 3 grid stays blank
+    for index, (ax, (data, title)) in enumerate(zip(axes, panels, strict=False)):
         data = np.asarray(data, dtype=float)
-        ax.set_axis_off()
-        ax.set_title(title, fontsize=11)
+        ax.set_title(title, fontsize=TITLE_SIZE)
         signed = data.min() < 0 < data.max()
         limit = np.abs(data).max() or 1.0
         style = {"cmap": "RdBu_r", "vmin": -limit, "vmax": limit} if signed else {"cmap": "gray"}
         ax.imshow(data, interpolation="nearest", **style)
         if index == 1:  # the kernel
             for (i, j), w in np.ndenumerate(data):
-                ax.text(j, i, f"{w:.2g}", ha="center", va="center", fontsize=11, color="k")
+                ax.text(j, i, f"{w:.2g}", ha="center", va="center", fontsize=TITLE_SIZE, color="k")
         else:
             ny, nx = data.shape
             ax.text(
@@ -128,7 +127,7 @@ def plot_feature_maps(
                 0.02,
                 f"{ny}x{nx}",
                 transform=ax.transAxes,
-                fontsize=9,
+                fontsize=10,
                 va="bottom",
                 bbox={"fc": "white", "ec": "none", "alpha": 0.8, "pad": 1.5},
             )
@@ -150,8 +149,9 @@ def plot_task_types(degraded, labels, truth) -> Figure:
     Returns
     -------
     matplotlib.figure.Figure
-        Input; semantic segmentation (a class per pixel: nucleus or background); instance
-        segmentation (a distinct label per nucleus); image-to-image restoration (the truth).
+        Two rows of two panels: input, semantic segmentation (a class per pixel: nucleus or
+        background); instance segmentation (a distinct label per nucleus), image-to-image
+        restoration (the truth).
 
     Examples
     --------
@@ -162,18 +162,15 @@ def plot_task_types(degraded, labels, truth) -> Figure:
     """
     labels = np.asarray(labels)
     n = int(labels.max())
-    fig = Figure(figsize=(9, 2.6), layout="constrained")
-    axes = fig.subplots(1, 4)
+    fig, axes = panel_grid(4, 2, 2.9)
     axes[0].imshow(degraded, cmap="gray")
-    axes[0].set_title("input: recorded image", fontsize=11)
+    axes[0].set_title("input: recorded image", fontsize=TITLE_SIZE)
     axes[1].imshow(labels > 0, cmap="gray", interpolation="nearest")
-    axes[1].set_title("semantic: nucleus or not", fontsize=11)
+    axes[1].set_title("semantic: nucleus or not", fontsize=TITLE_SIZE)
     axes[2].imshow(labels, cmap=label_cmap(n), vmin=0, vmax=max(n, 1), interpolation="nearest")
-    axes[2].set_title(f"instance: {n} nuclei", fontsize=11)
+    axes[2].set_title(f"instance: {n} nuclei", fontsize=TITLE_SIZE)
     axes[3].imshow(truth, cmap="gray")
-    axes[3].set_title("image-to-image: restored", fontsize=11)
-    for ax in axes:
-        ax.set_axis_off()
+    axes[3].set_title("image-to-image: restored", fontsize=TITLE_SIZE)
     return fig
 
 
@@ -225,7 +222,7 @@ def plot_unet_architecture(
     def width(channels):
         return 0.12 + 0.5 * np.log2(channels) / np.log2(2 * top_channels)
 
-    fig = Figure(figsize=(10, 2.0 + 1.45 * (depth + 1)), layout="constrained")
+    fig = Figure(figsize=(7.5, 2.0 + 1.1 * (depth + 1)), layout="constrained")
     ax = fig.subplots()
     boxes = []  # (x_left, width, level, channels, kind)
     x = 0.0
@@ -326,7 +323,7 @@ def plot_unet_architecture(
     y_lim = (level_y[-1] - height(depth) / 2 - 0.3, height(0) / 2 + 0.45)
     ax.set_xlim(*x_lim)
     ax.set_ylim(*y_lim)
-    fig.set_size_inches(10, 10 * (y_lim[1] - y_lim[0]) / (x_lim[1] - x_lim[0]) + 0.5)
+    fig.set_size_inches(7.5, 7.5 * (y_lim[1] - y_lim[0]) / (x_lim[1] - x_lim[0]) + 0.6)
     ax.set_aspect("equal")
     ax.set_axis_off()
     rf = nets.receptive_field(nets.unet_layers(depth, 3, cpl))
@@ -365,8 +362,8 @@ def plot_receptive_field_maps(
     Returns
     -------
     matplotlib.figure.Figure
-        One panel per map with the bounding box of its nonzero pixels (the receptive
-        field) drawn in yellow and its size in the title.
+        One panel per map (rows of at most three) with the bounding box of its nonzero
+        pixels (the receptive field) drawn in yellow and its size in the title.
 
     Examples
     --------
@@ -380,22 +377,20 @@ def plot_receptive_field_maps(
     if psf is not None:
         canvas = _centre_on_canvas(np.asarray(psf, dtype=float), shape)
         panels.append((psf_title, canvas))
-    fig = Figure(figsize=(2.8 * len(panels), 3.0), layout="constrained")
-    axes = np.atleast_1d(fig.subplots(1, len(panels)))
-    for index, (ax, (title, data)) in enumerate(zip(axes, panels, strict=True)):
+    fig, axes = panel_grid(len(panels), None, 2.5)
+    for index, (ax, (title, data)) in enumerate(zip(axes, panels, strict=False)):
         data = np.asarray(data, dtype=float)
         positive = data[data > 0]
-        ax.set_axis_off()
         if positive.size == 0:
             ax.imshow(data, cmap="magma")
-            ax.set_title(f"{title}: empty", fontsize=11)
+            ax.set_title(f"{title}: empty", fontsize=TITLE_SIZE)
             continue
         top = positive.max()
         low = max(top * 1e-6, positive.min())
         norm = LogNorm(vmin=low if low < top else top / 10, vmax=top)
         cmap = colormaps["magma"].with_extremes(bad="black")  # exact zeros in black
         ax.imshow(np.where(data > 0, data, np.nan), cmap=cmap, norm=norm, interpolation="nearest")
-        ax.set_title(title, fontsize=11)
+        ax.set_title(title, fontsize=TITLE_SIZE)
         if psf is not None and index == len(panels) - 1:
             continue
         rows, cols = np.nonzero(data)
@@ -405,7 +400,7 @@ def plot_receptive_field_maps(
                 (cols.min() - 0.5, rows.min() - 0.5), width, height, fill=False, ec="yellow", lw=1.2
             )
         )
-        ax.set_title(f"{title}: {height} x {width} px", fontsize=11)
+        ax.set_title(f"{title}: {height} x {width} px", fontsize=TITLE_SIZE)
     return fig
 
 
@@ -472,9 +467,9 @@ def plot_receptive_field_vs_psf(
             label=f"receptive field: {rf} px",
         )
     )
-    ax.legend(loc="upper right", fontsize=9, framealpha=0.9)
+    ax.legend(loc="upper right", fontsize=10, framealpha=0.9)
     verdict = "covers the blur" if rf >= diameter else "too small for the blur"
-    ax.set_title(f"{name}\nreceptive field {rf} px: {verdict}", fontsize=11)
+    ax.set_title(f"{name}\nreceptive field {rf} px: {verdict}", fontsize=TITLE_SIZE)
     ax.set_xlabel("pixels")
     ax.set_ylabel("pixels")
     return fig

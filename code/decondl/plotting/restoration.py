@@ -52,7 +52,7 @@ def plot_method_crops(
     Returns
     -------
     matplotlib.figure.Figure
-        ``len(images) + 1`` panels, plus one for ``truth``.
+        ``len(images) + 1`` panels, plus one for ``truth``, in rows of three.
 
     Raises
     ------

@@ -12,7 +12,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from decondl.plotting.common import label_cmap, panel_grid
+from decondl.plotting.common import TITLE_SIZE, label_cmap, panel_grid
 
 __all__ = [
     "outline_rgb",
@@ -70,7 +70,7 @@ def outline_rgb(image, labels, *, vrange=None, seed: int = 0) -> np.ndarray:
 
 
 def plot_label_overlays(
-    image, labels: Mapping[str, np.ndarray], *, ncols: int | None = None, size: float = 3.0
+    image, labels: Mapping[str, np.ndarray], *, ncols: int | None = None, size: float = 2.4
 ) -> Figure:
     """Show instance labels of several methods as coloured outlines on the same image.
 
@@ -81,7 +81,8 @@ def plot_label_overlays(
     labels : mapping of str to array_like of int, each shape (ny, nx)
         Title -> instance labels (0 = background); each panel shows the object count.
     ncols : int, optional
-        Panels per row (default: all in one row).
+        Panels per row, at most three (default: ``min(len(labels), 3)``; two for a 2 x 2
+        grid of four).
     size : float
         Side of each panel in inches.
 
@@ -92,7 +93,8 @@ def plot_label_overlays(
     Raises
     ------
     ValueError
-        If no labels are given or a label image does not have the image's shape.
+        If no labels are given, a label image does not have the image's shape, or
+        ``ncols`` is more than three.
 
     Examples
     --------
@@ -114,7 +116,7 @@ def plot_label_overlays(
     fig, axes = panel_grid(len(panels), ncols, size)
     for ax, panel, title in zip(axes, panels, titles, strict=False):
         ax.imshow(panel, interpolation="nearest")
-        ax.set_title(title, fontsize=10)
+        ax.set_title(title, fontsize=TITLE_SIZE)
     return fig
 
 
@@ -145,7 +147,7 @@ def plot_ap_curves(scores: Mapping[str, Mapping[float, float]]) -> Figure:
     ax.set_ylabel("average precision")
     ax.set_ylim(0, 1.02)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=9)
+    ax.legend(fontsize=10)
     return fig
 
 
@@ -200,7 +202,7 @@ def plot_star_convex(image, prob, dist, point, *, grid=(1, 1), half_width_px: in
         ax_img.plot([x, xx], [y, yy], color="tab:orange", lw=0.8)
     ax_img.plot(np.append(xs, xs[0]), np.append(ys, ys[0]), color="yellow", lw=1.5)
     ax_img.plot(x, y, "o", color="tab:red", ms=4)
-    ax_img.set_title(f"{len(rays)} rays and the polygon", fontsize=10)
+    ax_img.set_title(f"{len(rays)} rays and the polygon", fontsize=TITLE_SIZE)
     shown = ax_prob.imshow(
         prob,
         cmap="magma",
@@ -213,7 +215,7 @@ def plot_star_convex(image, prob, dist, point, *, grid=(1, 1), half_width_px: in
             (x0 - 0.5, y0 - 0.5), crop.shape[1], crop.shape[0], fill=False, edgecolor="cyan", lw=1
         )
     )
-    ax_prob.set_title("object probability", fontsize=10)
+    ax_prob.set_title("object probability", fontsize=TITLE_SIZE)
     fig.colorbar(shown, ax=ax_prob, shrink=0.8)
     for ax in (ax_img, ax_prob):
         ax.set_axis_off()
@@ -244,11 +246,11 @@ def plot_threshold_result(image, labels, truth_labels, scores: Mapping[float, fl
     3
     """
     labels, truth_labels = np.asarray(labels), np.asarray(truth_labels)
-    fig = Figure(figsize=(9.6, 3.3), layout="constrained")
+    fig = Figure(figsize=(7.5, 2.9), layout="constrained")
     axes = fig.subplots(1, 3, width_ratios=[1, 1, 1.1])
     for ax, lab, title in ((axes[0], labels, "predicted"), (axes[1], truth_labels, "truth")):
         ax.imshow(outline_rgb(image, lab), interpolation="nearest")
-        ax.set_title(f"{title}: {len(np.unique(lab[lab > 0]))} objects", fontsize=10)
+        ax.set_title(f"{title}: {len(np.unique(lab[lab > 0]))} objects", fontsize=TITLE_SIZE)
         ax.set_axis_off()
     taus = sorted(scores)
     axes[2].bar([f"{t:g}" for t in taus], [scores[t] for t in taus], color="tab:blue")
