@@ -132,6 +132,13 @@ def test_figures_are_drawn_at_the_screen_width():
     assert not np.array_equal(demo.picture(k=1), demo.picture(k=2))
 
 
+def test_a_list_of_pictures_is_drawn_one_above_the_other():
+    stacked = demos.render([np.zeros((2, 3)), np.ones((4, 5))])
+    assert stacked.shape == (6, 5, 3)
+    assert stacked[:2, :3].max() == 0 and stacked[:2, 3:].min() == 255  # white padding
+    assert stacked[2:].min() == 255
+
+
 def test_too_heavy_pictures_go_lossy_then_are_refused():
     rng = np.random.default_rng(0)
     stored = {k: rng.integers(0, 256, (64, 64, 3), dtype=np.uint8) for k in range(3)}

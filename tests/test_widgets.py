@@ -283,7 +283,9 @@ def test_image_formation_figure_shows_truth_psf_and_the_acquisition():
 def test_image_formation_explorer_redraws_with_the_chosen_values(monkeypatch):
     calls = []
     monkeypatch.setattr(
-        widgets, "image_formation_figure", lambda truth, scope, rng: calls.append(scope) or Figure()
+        plotting,
+        "plot_image_formation",
+        lambda truth, kernel, acquisition, scope, fwhm_nm: calls.append(scope) or Figure(),
     )
     box = widgets.image_formation_explorer(np.zeros((16, 16)))
     assert calls[-1].na == pytest.approx(0.8)  # the defaults of Microscope
@@ -366,9 +368,9 @@ def test_plot_rl_iteration_and_its_explorer(monkeypatch):
 def test_wiener_explorer_passes_the_slider_value(monkeypatch):
     calls = []
     monkeypatch.setattr(
-        widgets,
-        "wiener_figure",
-        lambda y, h, t, balance, crop=None: calls.append(balance) or Figure(),
+        plotting,
+        "plot_wiener",
+        lambda y, r, t, balance, scores, crop=None: calls.append(balance) or Figure(),
     )
     box = widgets.wiener_explorer(image(), np.ones((3, 3)), image(), balance=1e-3)
     assert calls == [pytest.approx(1e-3)]
@@ -434,3 +436,23 @@ def test_every_widget_is_built_and_redraws_with_this_ipywidgets():
             value = _other_value(control)
             control.value = value  # redraws with the real plotting function
             assert control.value == pytest.approx(value), (name, key)
+
+
+def test_in_the_book_build_every_explorer_is_its_precomputed_demo(monkeypatch):
+    # The same drawing function behind both front ends: the page's first view is the
+    # widget's default figure, and every control of the widget is a control of the page.
+    from decondl import demos
+
+    built = _every_widget()
+    for name, make in built.items():
+        box = make()
+        default = {key: control.value for key, control in box.controls.items()}
+        monkeypatch.setenv("DECONDL_BOOK_BUILD", "1")
+        demo = make()
+        monkeypatch.delenv("DECONDL_BOOK_BUILD")
+        assert isinstance(demo, demos.Demo), name
+        assert demo.default == default, name
+        assert [p.name for p in demo.parameters] == list(box.controls), name
+        figure, numbers = box.draw(**default)
+        np.testing.assert_array_equal(demo.picture(), demos.render(figure), err_msg=name)
+        assert demo.numbers() == numbers, name

@@ -221,7 +221,8 @@ def render(picture, width_px: int = 760) -> np.ndarray:
     ----------
     picture : matplotlib.figure.Figure or array_like, shape (ny, nx) or (ny, nx, 3 or 4)
         A figure (drawn at ``width_px`` pixels wide, then closed) or an image: greys or
-        colours, floats in [0, 1] or ``uint8`` (kept at its own size).
+        colours, floats in [0, 1] or ``uint8`` (kept at its own size); or a list of them,
+        drawn one above the other.
     width_px : int
         Width of a drawn figure in pixels.
 
@@ -242,6 +243,13 @@ def render(picture, width_px: int = 760) -> np.ndarray:
     from matplotlib.figure import Figure
 
     width_px = as_int(width_px, "width_px", low=16)
+    if isinstance(picture, list) and all(isinstance(p, Figure | np.ndarray) for p in picture):
+        parts = [render(part, width_px) for part in picture]  # one above the other
+        wide = max(part.shape[1] for part in parts)
+        pad = [((0, 0), (0, wide - p.shape[1]), (0, 0)) for p in parts]
+        return np.concatenate(
+            [np.pad(p, w, constant_values=255) for p, w in zip(parts, pad, strict=True)]
+        )
     if isinstance(picture, Figure):
         from PIL import Image
 

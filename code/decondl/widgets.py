@@ -6,6 +6,11 @@ modules (:mod:`decondl.nets`, :mod:`decondl.deconvolve`, :mod:`decondl.metrics` 
 draws with :mod:`decondl.plotting`, which only draws. Those ``*_figure`` functions are public:
 in the static web page widgets do not run, so every chapter shows the figure of the default
 values by calling the same function.
+
+In the book build (``DECONDL_BOOK_BUILD=1``) an explorer returns instead the same drawing
+precomputed over its controls' values (:func:`decondl.demos.precompute`): a control that
+moves in the published page without a kernel, whose first view is the widget's default.
+Each drawing comes with the numbers shown next to it (a PSNR, an AP, a size).
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import numpy as np
 from IPython import get_ipython
 from IPython.display import display
 
-from decondl import nets, plotting
+from decondl import demos, nets, plotting
 from decondl._checks import as_choice, as_int, as_number, as_rng
 from decondl.forward import Microscope
 
@@ -31,24 +36,44 @@ __all__ = [
 ]
 
 
-def _panel(controls: dict, draw) -> widgets.VBox:
-    """Lay the controls out in a row above an output area redrawn by ``draw(**values)``."""
+def _panel(controls: dict, draw, *, alt: str, max_values: int = 9, values=None, **page):
+    """Wire ``controls`` to ``draw(**values)``: a figure (or a list of them) and its numbers.
+
+    In the book build: :func:`decondl.demos.precompute` of ``draw`` over the controls' values
+    (at most ``max_values`` each, or ``values[name]``; ``page`` goes to it, e.g. ``mode``).
+    """
+
+    def precomputed():
+        grid, default, labels = demos.controls_grid(controls, max_values=max_values, values=values)
+        return demos.precompute(draw, grid, default, alt=alt, labels=labels, **page)
+
+    return demos.live(lambda: _widget(controls, draw), precomputed)
+
+
+def _widget(controls: dict, draw) -> widgets.VBox:
     output = widgets.Output()
 
     def redraw(change=None):
-        figure = draw(**{name: control.value for name, control in controls.items()})
+        figure, numbers = draw(**{name: control.value for name, control in controls.items()})
         if get_ipython() is None:  # outside a notebook there is nothing to draw into
             return
         with output:
             output.clear_output(wait=True)
-            display(figure)
+            display(*(figure if isinstance(figure, list) else [figure]))
+            print("   ".join(f"{name}: {value}" for name, value in numbers.items()))
 
     for control in controls.values():
         control.observe(redraw, names="value")
     redraw()
     box = widgets.VBox([widgets.HBox(list(controls.values())), output])
     box.controls = controls  # for tests and for readers who want to set values in code
+    box.draw = draw  # the pure function behind the figure: (figure, numbers) of the values
     return box
+
+
+def _range(truth) -> float:
+    """Return the truth's range, the PSNR's reference (1 for a constant image)."""
+    return float(np.ptp(truth)) or 1.0
 
 
 # --------------------------------------------------------------------------- chapter 1
@@ -80,10 +105,19 @@ def feature_maps_figure(image, kernel_name="edges (x)", activation="relu", pooli
     >>> len(feature_maps_figure(np.eye(16)).axes)
     5
     """
+    return _feature_maps_state(image, kernel_name, activation, pooling)[0]
+
+
+def _feature_maps_state(image, kernel_name, activation, pooling):
     maps = nets.feature_maps(image, kernel_name, activation, pooling)
-    return plotting.plot_feature_maps(
+    figure = plotting.plot_feature_maps(
         image, maps, kernel_name=kernel_name, activation=activation, pooling=pooling
     )
+    act, out = maps["activated"], maps["pooled"]
+    return figure, {
+        "after the activation": f"{act.min():.2f} to {act.max():.2f}, mean {act.mean():.3f}",
+        "output": f"{out.shape[0]}x{out.shape[1]}, mean {out.mean():.3f}",
+    }
 
 
 def feature_map_explorer(image, *, kernel_name="edges (x)", activation="relu", pooling="max"):
@@ -128,7 +162,12 @@ def feature_map_explorer(image, *, kernel_name="edges (x)", activation="relu", p
             options=[*nets.POOLINGS, "none"], value=pooling, description="pooling", style=style
         ),
     }
-    return _panel(controls, lambda **v: feature_maps_figure(image, **v))
+    return _panel(
+        controls,
+        lambda **v: _feature_maps_state(image, **v),
+        alt="Feature maps of one CNN layer: input, kernel, convolution, activation, pooling",
+        values={"pooling": nets.POOLINGS},  # "none" adds 42 pictures to the page
+    )
 
 
 # --------------------------------------------------------------------------- chapter 2
@@ -204,9 +243,12 @@ def receptive_field_explorer(
     def draw(architecture, depth, kernel_size, sigma_px):
         layers = _layers(architecture, depth, kernel_size)
         name = f"{architecture}, depth {depth}, {kernel_size}x{kernel_size} kernels"
-        return plotting.plot_receptive_field_vs_psf(layers, sigma_px, name=name)
+        figure = plotting.plot_receptive_field_vs_psf(layers, sigma_px, name=name)
+        numbers = {"receptive field": f"{nets.receptive_field(layers)} px"}
+        return figure, {**numbers, "blur, 6 sigma": f"{6 * sigma_px:g} px"}
 
-    return _panel(controls, draw)
+    alt = "The receptive field of a network drawn over the blur of a Gaussian PSF"
+    return _panel(controls, draw, alt=alt, max_values=8, mode="axes")
 
 
 # --------------------------------------------------------------------------- chapter 3
@@ -233,12 +275,18 @@ def image_formation_figure(truth, scope: Microscope, *, rng):
         ``scope.acquire(truth, rng=rng)`` and of the PSF's FWHM
         (:func:`decondl.psf.fwhm_px`).
     """
-    from decondl import psf
+    return _image_formation_state(truth, scope, rng=rng)[0]
+
+
+def _image_formation_state(truth, scope: Microscope, *, rng):
+    from decondl import metrics, psf
 
     kernel = scope.psf()
     acquisition = scope.acquire(truth, rng=rng, psf=kernel)
     fwhm_nm = psf.fwhm_px(kernel) * scope.pixel_size_um * 1000
-    return plotting.plot_image_formation(truth, kernel, acquisition, scope=scope, fwhm_nm=fwhm_nm)
+    figure = plotting.plot_image_formation(truth, kernel, acquisition, scope=scope, fwhm_nm=fwhm_nm)
+    psnr = metrics.psnr(truth, scope.to_truth_units(acquisition), data_range=_range(truth))
+    return figure, {"PSF FWHM": f"{fwhm_nm:.0f} nm", "PSNR of the acquisition": f"{psnr:.2f} dB"}
 
 
 def image_formation_explorer(truth, *, seed: int = 0):
@@ -298,9 +346,10 @@ def image_formation_explorer(truth, *, seed: int = 0):
 
     def draw(**settings):
         microscope = Microscope(**{**scope.__dict__, **settings})
-        return image_formation_figure(truth, microscope, rng=as_rng(seed))
+        return _image_formation_state(truth, microscope, rng=as_rng(seed))
 
-    return _panel(controls, draw)
+    alt = "The truth, the PSF and the simulated acquisition for one microscope setting"
+    return _panel(controls, draw, alt=alt, max_values=6, mode="axes")
 
 
 # --------------------------------------------------------------------------- chapter 4
@@ -330,11 +379,16 @@ def wiener_figure(image, psf, truth, balance: float, *, crop=None):
         :func:`decondl.plotting.plot_wiener` of the result and of the PSNR
         (:func:`decondl.metrics.psnr`) of the acquisition and of the result.
     """
+    return _wiener_state(image, psf, truth, balance, crop=crop)[0]
+
+
+def _wiener_state(image, psf, truth, balance: float, *, crop=None):
     from decondl import deconvolve, metrics
 
     restored = deconvolve.wiener(image, psf, balance)
     scores = {"image": metrics.psnr(truth, image), "restored": metrics.psnr(truth, restored)}
-    return plotting.plot_wiener(image, restored, truth, balance=balance, scores=scores, crop=crop)
+    figure = plotting.plot_wiener(image, restored, truth, balance=balance, scores=scores, crop=crop)
+    return figure, {"PSNR of the Wiener result": f"{scores['restored']:.2f} dB"}
 
 
 def wiener_explorer(image, psf, truth, *, balance: float = 1e-2, crop=None):
@@ -368,7 +422,12 @@ def wiener_explorer(image, psf, truth, *, balance: float = 1e-2, crop=None):
             value=balance, base=10, min=-5, max=1, step=0.25, description="balance"
         )
     }
-    return _panel(controls, lambda balance: wiener_figure(image, psf, truth, balance, crop=crop))
+    return _panel(
+        controls,
+        lambda balance: _wiener_state(image, psf, truth, balance, crop=crop),
+        alt="The acquisition, its Wiener deconvolution and the ground truth",
+        max_values=13,
+    )
 
 
 def rl_explorer(history, truth, *, scores=None, iteration: int | None = None):
@@ -405,10 +464,19 @@ def rl_explorer(history, truth, *, scores=None, iteration: int | None = None):
             options=stored, value=iteration, description="iterations"
         )
     }
-    return _panel(
-        controls,
-        lambda iteration: plotting.plot_rl_iteration(history, truth, iteration, scores=scores),
-    )
+
+    def draw(iteration):
+        figure = plotting.plot_rl_iteration(history, truth, iteration, scores=scores)
+        if not scores:
+            return figure, {"iterations": str(iteration)}
+        ks = sorted(scores)
+        curve = plotting.plot_tuning_curve(
+            ks, [scores[k] for k in ks], best=iteration, xlabel="iteration"
+        )
+        return [figure, curve], {"PSNR": f"{scores[iteration]:.2f} dB"}
+
+    alt = "A Richardson-Lucy estimate, the truth, and the PSNR curve marked at its iteration"
+    return _panel(controls, draw, alt=alt, max_values=len(stored))
 
 
 # --------------------------------------------------------------------------- chapter 6
@@ -441,13 +509,20 @@ def threshold_figure(
         (:func:`decondl.segment.labels_from_outputs`) and of their AP against the IoU
         threshold (:func:`decondl.metrics.average_precision`).
     """
+    return _threshold_state(image, prob, dist, truth_labels, grid, prob_thresh, nms_thresh)[0]
+
+
+def _threshold_state(image, prob, dist, truth_labels, grid, prob_thresh, nms_thresh):
     from decondl import metrics, segment
 
     labels = segment.labels_from_outputs(
         prob, dist, np.shape(image), grid=grid, prob_thresh=prob_thresh, nms_thresh=nms_thresh
     )
     scores = metrics.average_precision(truth_labels, labels)
-    return plotting.plot_threshold_result(image, labels, truth_labels, scores)
+    figure = plotting.plot_threshold_result(image, labels, truth_labels, scores)
+    iou = min(scores, key=lambda t: abs(t - 0.5))
+    found = f"{len(np.unique(labels)) - 1} (truth {len(np.unique(truth_labels)) - 1})"
+    return figure, {"objects": found, f"AP at IoU {iou:g}": f"{scores[iou]:.3f}"}
 
 
 def stardist_threshold_explorer(
@@ -501,17 +576,10 @@ def stardist_threshold_explorer(
     }
 
     def draw(prob_thresh, nms_thresh):
-        return threshold_figure(
-            image,
-            prob,
-            dist,
-            truth_labels,
-            grid=grid,
-            prob_thresh=prob_thresh,
-            nms_thresh=nms_thresh,
-        )
+        return _threshold_state(image, prob, dist, truth_labels, grid, prob_thresh, nms_thresh)
 
-    return _panel(controls, draw)
+    alt = "StarDist's labels outlined over the image, and their AP against the IoU threshold"
+    return _panel(controls, draw, alt=alt, max_values=7)
 
 
 __all__ += ["stardist_threshold_explorer", "threshold_figure"]
@@ -543,10 +611,21 @@ def restoration_figure(images, *, centre, size: int, truth):
         :func:`decondl.plotting.plot_method_crops` with the PSNR of every whole image
         against the truth (:func:`decondl.metrics.psnr`) in its title.
     """
+    return _restoration_state(images, centre=centre, size=size, truth=truth)[0]
+
+
+def _restoration_state(images, *, centre, size: int, truth):
     from decondl import metrics
 
     scores = {name: metrics.psnr(truth, image) for name, image in images.items()}
-    return plotting.plot_method_crops(images, centre=centre, size=size, truth=truth, scores=scores)
+    figure = plotting.plot_method_crops(
+        images, centre=centre, size=size, truth=truth, scores=scores
+    )
+    box = plotting.crop_box(np.shape(truth), centre, size)
+    return figure, {
+        f"{name}, crop": f"{metrics.psnr(truth[box], image[box], data_range=_range(truth)):.1f} dB"
+        for name, image in images.items()
+    }
 
 
 def restoration_explorer(results, truths, *, index: int = 0, centre=None, size: int = 48):
@@ -598,9 +677,10 @@ def restoration_explorer(results, truths, *, index: int = 0, centre=None, size: 
 
     def draw(index, y, x, size):
         images = {name: stack[index] for name, stack in stacks.items()}
-        return restoration_figure(images, centre=(y, x), size=size, truth=truths[index])
+        return _restoration_state(images, centre=(y, x), size=size, truth=truths[index])
 
-    return _panel(controls, draw)
+    alt = "One test image with the crop outlined, and that crop restored by every method"
+    return _panel(controls, draw, alt=alt, max_values=5, mode="axes")
 
 
 __all__ += ["restoration_explorer", "restoration_figure"]
