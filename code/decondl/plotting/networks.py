@@ -318,12 +318,12 @@ def plot_unet_architecture(
             ("k", "-", "1x1 convolution (output)"),
         ]
     ]
-    ax.legend(handles=legend, loc="lower right", fontsize=10, frameon=False)
+    fig.legend(handles=legend, loc="outside lower center", ncols=2, fontsize=10, frameon=False)
     x_lim = (-1.3, x + 0.2)
     y_lim = (level_y[-1] - height(depth) / 2 - 0.3, height(0) / 2 + 0.45)
     ax.set_xlim(*x_lim)
     ax.set_ylim(*y_lim)
-    fig.set_size_inches(7.5, 7.5 * (y_lim[1] - y_lim[0]) / (x_lim[1] - x_lim[0]) + 0.6)
+    fig.set_size_inches(7.5, 7.5 * (y_lim[1] - y_lim[0]) / (x_lim[1] - x_lim[0]) + 1.4)
     ax.set_aspect("equal")
     ax.set_axis_off()
     rf = nets.receptive_field(nets.unet_layers(depth, 3, cpl))
