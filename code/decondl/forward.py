@@ -80,7 +80,7 @@ def blur(image, psf, *, mode="reflect"):
     Raises
     ------
     TypeError
-        If ``image`` or ``psf`` is not a real numeric array.
+        If ``image`` or ``psf`` is not a real numeric array, or ``mode`` is not a string.
     ValueError
         If ``image`` is not 2D/3D, not finite, the PSF is invalid (wrong number of
         dimensions, NaN/inf or negative values, zero sum) or ``mode`` is unknown.
