@@ -166,7 +166,8 @@ def feature_map_explorer(image, *, kernel_name="edges (x)", activation="relu", p
         controls,
         lambda **v: _feature_maps_state(image, **v),
         alt="Feature maps of one CNN layer: input, kernel, convolution, activation, pooling",
-        values={"pooling": nets.POOLINGS},  # "none" adds 42 pictures to the page
+        # the page's budget holds 42 pictures of this figure: 7 kernels x 3 activations x 2
+        values={"activation": ("linear", "relu", "tanh"), "pooling": nets.POOLINGS},
     )
 
 
