@@ -157,3 +157,12 @@ def test_as_psf_is_the_one_rule():
         _checks.as_psf(np.zeros((3, 3)))
     with pytest.raises(ValueError, match=r"same number of dimensions as the image \(3D\)"):
         _checks.as_psf(np.ones((3, 3)), ndim=3)
+
+
+def test_as_psf_clips_round_off_only():
+    h = np.ones((3, 3))
+    h[0, 0] = -1e-12  # FFT round-off of a computed PSF
+    assert _checks.as_psf(h)[0, 0] == 0.0
+    h[0, 0] = -1e-3
+    with pytest.raises(ValueError, match=r"psf must be non-negative .* found minimum -0.001"):
+        _checks.as_psf(h)

@@ -395,12 +395,18 @@ def as_labels(value, name: str, ndims: Sequence[int] = (2, 3)) -> np.ndarray:
     return arr.astype(np.int32, copy=False)
 
 
+#: Negative PSF values smaller than this fraction of the largest magnitude are round-off.
+PSF_ROUNDOFF = 1e-9
+
+
 def as_psf(psf, name: str = "psf", *, ndim: int | None = None, dtype=None) -> np.ndarray:
     """Return a point spread function, validated by the one rule of the package, normalised.
 
     A valid PSF is a real, finite, non-negative 2D or 3D array with a positive, finite
-    sum. It is returned as floats (see :func:`float_dtype`, or ``dtype``) divided by its
-    sum, so that blurring conserves the total intensity. Odd sizes are not required here:
+    sum. Negative values within round-off (``PSF_ROUNDOFF`` of the largest magnitude, as
+    FFT-computed PSFs have) are set to zero; larger ones are an error. The PSF is returned
+    as floats (see :func:`float_dtype`, or ``dtype``) divided by its sum, so that blurring
+    conserves the total intensity. Odd sizes are not required here:
     :func:`decondl.psf.normalize_psf` can enforce them.
 
     Parameters
@@ -427,16 +433,25 @@ def as_psf(psf, name: str = "psf", *, ndim: int | None = None, dtype=None) -> np
     >>> float(as_psf([[0, 1], [1, 2]]).sum())
     1.0
     """
-    arr = as_array(psf, name, nonnegative=True)
+    arr = as_array(psf, name)
     if ndim is not None and arr.ndim != ndim:
         raise ValueError(
             f"{name} must have the same number of dimensions as the image ({ndim}D), "
             f"got {arr.ndim}D shape {arr.shape}"
         )
-    total = float(arr.sum(dtype=np.float64))
+    values = arr.astype(np.float64)
+    if values.min() < 0:
+        if values.min() < -PSF_ROUNDOFF * np.abs(values).max():
+            raise ValueError(
+                f"{name} must be non-negative (a PSF is an intensity), found minimum "
+                f"{values.min():.3g}; if the negatives are noise, clip them with "
+                f"np.clip({name}, 0, None)"
+            )
+        values = np.clip(values, 0.0, None)  # FFT round-off of a computed PSF
+    total = float(values.sum())
     if not total > 0:
         raise ValueError(f"{name} must have a positive sum, got an all-zero {name}")
     if not np.isfinite(total):
         raise ValueError(f"{name} sum overflows; scale it down (it is normalised anyway)")
     target = float_dtype(arr.dtype) if dtype is None else np.dtype(dtype)
-    return (arr.astype(np.float64) / total).astype(target)
+    return (values / total).astype(target)

@@ -21,8 +21,7 @@ locate_beads
 extract_psf
     Learn a PSF from an image of sub-resolution beads at known positions.
 normalize_psf
-    Validate a PSF and normalise it to sum 1 (used by :mod:`decondl.forward` and
-    :mod:`decondl.deconvolve`).
+    The PSF rule of :func:`decondl._checks.as_psf` plus a dimension count and odd sizes.
 """
 
 from decondl.psf.measure import extract_psf, fwhm_px, fwhm_vs_na, locate_beads

@@ -9,13 +9,18 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-from decondl._checks import as_bool, as_choice, as_float_array, as_int, as_number, as_shape
+from decondl._checks import (
+    as_array,
+    as_bool,
+    as_choice,
+    as_float_array,
+    as_int,
+    as_number,
+    as_psf,
+    as_shape,
+)
 
 __all__ = ["airy_psf", "gaussian_psf", "normalize_psf", "odd_shape", "widefield_psf_3d"]
-
-#: Negative PSF values smaller in magnitude than this fraction of the PSF's largest
-#: magnitude are treated as floating-point round-off and set to zero.
-_ROUNDOFF = 1e-9
 
 
 def odd_shape(shape, ndims=(2, 3), name: str = "shape") -> tuple[int, ...]:
@@ -352,7 +357,7 @@ def normalize_psf(psf, ndim, *, name="psf", require_odd=True):
     """
     require_odd = as_bool(require_odd, "require_odd")
     ndim = as_int(ndim, "ndim")
-    arr = as_float_array(psf, name, dtype=np.float64, ndims=None)
+    arr = as_array(psf, name, ndims=None)
     if arr.ndim != ndim:
         raise ValueError(
             f"{name} must have {ndim} dimensions (like the image), got {arr.ndim} "
@@ -363,14 +368,4 @@ def normalize_psf(psf, ndim, *, name="psf", require_odd=True):
             f"{name} must have odd sizes so that it has a central pixel, got shape {arr.shape}; "
             "pad or crop it symmetrically"
         )
-    scale = np.abs(arr).max()
-    if arr.min() < -_ROUNDOFF * scale:
-        raise ValueError(
-            f"{name} must be non-negative (min {arr.min():.3g}); a PSF is an intensity. "
-            "If the negatives are noise, clip them with np.clip(psf, 0, None)"
-        )
-    arr = np.clip(arr, 0.0, None)
-    total = arr.sum()
-    if not total > 0:
-        raise ValueError(f"{name} must have a positive sum, got {total}")
-    return arr / total
+    return as_psf(arr, name, ndim=ndim, dtype=np.float64)
