@@ -175,3 +175,47 @@ def test_network_wrappers_check_arguments_before_tensorflow():
         tiled.predict_stardist_big(None, np.ones((4, 4, 4)), 64, 16)
     with pytest.raises(ValueError, match="block_size must be >= 1"):
         tiled.predict_stardist_big(None, np.ones((4, 4)), 0, 16)
+
+
+# ------------------------------------------------------------------ exercises of chapter 7
+
+
+def test_reach_check_passes_the_answer_and_hints_the_mistakes(monkeypatch):
+    from decondl.exercises import large_images as ex7
+
+    monkeypatch.delenv("DECONDL_EXERCISES_STRICT", raising=False)
+    p, k = ex7.RL_REACH_CASE
+    assert ex7.check_rl_reach(2 * k * (p // 2))
+    assert ex7.check_rl_reach(...).status == "unanswered"
+    for wrong, hint in [
+        (k * (p // 2), "twice"),
+        (2 * (p // 2), "one iteration"),
+        (2 * k * p, "half-width"),
+    ]:
+        verdict = ex7.check_rl_reach(wrong)
+        assert not verdict and verdict.status == "fail"
+        assert hint in verdict.hint
+    assert ex7.check_rl_reach(7).hint is None
+
+
+def test_wiener_tiles_check_passes_the_solution_and_hints_the_mistakes(monkeypatch):
+    from decondl.exercises import large_images as ex7
+
+    monkeypatch.delenv("DECONDL_EXERCISES_STRICT", raising=False)
+
+    def solution(image, h, balance, chunk, depth):
+        lazy = da.from_array(image, chunks=chunk)
+        return lazy.map_overlap(
+            lambda block: deconvolve.wiener(block, h, balance),
+            depth=depth,
+            boundary="none",
+            dtype=image.dtype,
+        ).compute()
+
+    assert ex7.check_wiener_tiles(solution)
+    for mistake, hint in [(ex7._no_halo, "no halo"), (ex7._reflect_boundary, 'boundary="none"')]:
+        verdict = ex7.check_wiener_tiles(mistake)
+        assert not verdict and hint in verdict.hint
+    whole = ex7.check_wiener_tiles(lambda image, h, balance, c, d: deconvolve.wiener(image, h, 1))
+    assert not whole and whole.hint is None
+    assert ex7.check_wiener_tiles(...).status == "unanswered"

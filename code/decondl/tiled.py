@@ -525,7 +525,15 @@ def predict_care_tiled(model, image, n_tiles, *, percentiles=(1.0, 99.8)) -> np.
 
 
 def predict_stardist_big(
-    model, image, block_size: int, min_overlap: int, *, context=None, show_progress=False
+    model,
+    image,
+    block_size: int,
+    min_overlap: int,
+    *,
+    context=None,
+    prob_thresh=None,
+    nms_thresh=None,
+    show_progress=False,
 ):
     """Segment one large 2D image with StarDist block by block (``predict_instances_big``).
 
@@ -542,6 +550,8 @@ def predict_stardist_big(
         every object lies whole in one block.
     context : int, optional
         Extra context around each block (StarDist's default: the receptive field).
+    prob_thresh, nms_thresh : float, optional
+        Thresholds (default: the model's tuned ones), as for ``predict_instances``.
     show_progress : bool, optional
         StarDist's progress bar.
 
@@ -562,6 +572,10 @@ def predict_stardist_big(
     if context is not None:
         context = as_int(context, "context", low=0)
     show_progress = as_bool(show_progress, "show_progress")
+    if prob_thresh is not None:
+        prob_thresh = as_number(prob_thresh, "prob_thresh", low=0, high=1)
+    if nms_thresh is not None:
+        nms_thresh = as_number(nms_thresh, "nms_thresh", low=0, high=1)
     with backend.quiet():
         labels, _ = model.predict_instances_big(
             arr,
@@ -569,6 +583,8 @@ def predict_stardist_big(
             block_size=block_size,
             min_overlap=min_overlap,
             context=context,
+            prob_thresh=prob_thresh,
+            nms_thresh=nms_thresh,
             show_progress=show_progress,
         )
     return np.asarray(labels, dtype=np.int32)
