@@ -219,3 +219,48 @@ def test_wiener_tiles_check_passes_the_solution_and_hints_the_mistakes(monkeypat
     whole = ex7.check_wiener_tiles(lambda image, h, balance, c, d: deconvolve.wiener(image, h, 1))
     assert not whole and whole.hint is None
     assert ex7.check_wiener_tiles(...).status == "unanswered"
+
+
+@pytest.mark.dl
+def test_care_tiles_by_csbdeep_agree_with_the_whole_prediction():
+    from csbdeep.models import CARE
+
+    from decondl import backend, profile, restore
+
+    backend.seed_everything(0)
+    config = restore.care_config(profile.get("quick"), unet_n_depth=2, unet_n_first=8)
+    care = CARE(config, None, basedir=None)  # untrained: tiling does not depend on weights
+    image, _, _ = simulated(2)
+    whole = tiled.predict_care_tiled(care, image, 1)
+    assert whole.shape == image.shape and whole.dtype == np.float32
+    np.testing.assert_allclose(whole, restore.predict_care(care, image), rtol=1e-5, atol=1e-6)
+    tiles = tiled.predict_care_tiled(care, image, (2, 3))
+    assert np.abs(tiles - whole).max() <= 1e-5 * np.abs(whole).max()
+    with pytest.raises(ValueError, match="n_tiles must have one entry per image axis"):
+        tiled.predict_care_tiled(care, image, (2, 2, 2))
+    with pytest.raises(ValueError, match="n_tiles entries must be >= 1"):
+        tiled.predict_care_tiled(care, image, 0)
+
+
+@pytest.mark.dl
+def test_stardist_big_runs_stardist_block_by_block():
+    from stardist.models import Config2D, StarDist2D
+
+    from decondl import backend
+
+    backend.seed_everything(0)
+    config = Config2D(n_rays=8, grid=(2, 2), unet_n_depth=1, unet_n_filter_base=4)
+    with backend.quiet():
+        model = StarDist2D(config, None, basedir=None)  # untrained: checks the wrapper only
+    image, _, _ = simulated(2)
+    x = image / image.max()
+    labels = tiled.predict_stardist_big(model, x, 96, 16, context=16, prob_thresh=0.5)
+    assert labels.shape == image.shape and labels.dtype == np.int32 and labels.min() >= 0
+    with pytest.raises(ValueError, match="block_size .* must exceed min_overlap"):
+        tiled.predict_stardist_big(model, x, 96, 16, context=40)
+    with pytest.raises(ValueError, match="block_size .* must exceed min_overlap"):
+        tiled.predict_stardist_big(model, x, 32, 16)  # the default context is larger
+    with pytest.raises(ValueError, match="block_size must be at most the image size"):
+        tiled.predict_stardist_big(model, x, 256, 16)
+    with pytest.raises(ValueError, match="prob_thresh must be"):
+        tiled.predict_stardist_big(model, image, 64, 16, prob_thresh=2.0)

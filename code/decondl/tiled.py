@@ -26,7 +26,7 @@ half-widths wide sees nearly everything that matters. Measured on the simulated 
 chapter 7 (2D, a 31-pixel PSF, float32), the largest difference between tiled and
 whole-image results, away from the image's outer border and relative to the maximum of
 the whole-image result, was about :math:`10^{-2}` with a halo of one half-width, below
-:math:`10^{-3}` with two and about :math:`10^{-5}` with four (10 to 100 Richardson-Lucy
+about :math:`10^{-3}` with two and :math:`10^{-5}` with three or four (10 to 100 Richardson-Lucy
 iterations; the error grows slowly with the number of iterations, far slower than the
 support). The default halo, :func:`default_depth`, is therefore four PSF half-widths
 (``4 * (p // 2)`` per axis): tiled results agree with whole-image ones to a maximum
@@ -560,6 +560,13 @@ def predict_stardist_big(
     labels : ndarray of int32, shape of `image`
         Instance labels; StarDist keeps each object from the one block that holds it whole.
 
+    Raises
+    ------
+    TypeError, ValueError
+        If an argument is of the wrong type or out of range (the message names it), or the
+        blocks cannot cover the image: ``block_size`` larger than the image or not larger
+        than ``min_overlap + 2 * context``.
+
     Examples
     --------
     >>> labels = predict_stardist_big(model, image, 256, 48)  # doctest: +SKIP
@@ -576,15 +583,29 @@ def predict_stardist_big(
         prob_thresh = as_number(prob_thresh, "prob_thresh", low=0, high=1)
     if nms_thresh is not None:
         nms_thresh = as_number(nms_thresh, "nms_thresh", low=0, high=1)
-    with backend.quiet():
-        labels, _ = model.predict_instances_big(
-            arr,
-            axes="YX",
-            block_size=block_size,
-            min_overlap=min_overlap,
-            context=context,
-            prob_thresh=prob_thresh,
-            nms_thresh=nms_thresh,
-            show_progress=show_progress,
+    if block_size > min(arr.shape):
+        raise ValueError(f"block_size must be at most the image size {arr.shape}, got {block_size}")
+    if context is not None and min_overlap + 2 * context >= block_size:
+        raise ValueError(
+            f"block_size ({block_size}) must exceed min_overlap + 2 * context "
+            f"({min_overlap} + 2 * {context})"
         )
+    try:
+        with backend.quiet():
+            labels, _ = model.predict_instances_big(
+                arr,
+                axes="YX",
+                block_size=block_size,
+                min_overlap=min_overlap,
+                context=context,
+                prob_thresh=prob_thresh,
+                nms_thresh=nms_thresh,
+                show_progress=show_progress,
+            )
+    except AssertionError as error:  # StarDist's block-cover conditions are bare asserts
+        raise ValueError(
+            f"block_size ({block_size}) must exceed min_overlap + 2 * context; context "
+            "defaults to the network's receptive field: use larger blocks or pass a smaller "
+            f"context ({error or 'StarDist refused the blocks'})"
+        ) from None
     return np.asarray(labels, dtype=np.int32)
