@@ -25,13 +25,13 @@ Both influences *decay* quickly with distance, though: a chunk whose halo is a f
 half-widths wide sees nearly everything that matters. Measured on the simulated data of
 chapter 7 (2D, a 31-pixel PSF, float32), the largest difference between tiled and
 whole-image results, away from the image's outer border and relative to the maximum of
-the whole-image result, was about :math:`10^{-2}` with a halo of one half-width, below
-about :math:`10^{-3}` with two and :math:`10^{-5}` with three or four (10 to 100 Richardson-Lucy
-iterations; the error grows slowly with the number of iterations, far slower than the
-support). The default halo, :func:`default_depth`, is therefore four PSF half-widths
-(``4 * (p // 2)`` per axis): tiled results agree with whole-image ones to a maximum
-relative difference of :math:`10^{-3}` in float32 away from the image's outer border
-(``tests/test_tiled.py``, 2D and 3D; below).
+the whole-image result, was about :math:`10^{-2}` with a halo of one half-width,
+:math:`10^{-3}` or less with two and about :math:`10^{-5}` with three or four (Wiener, and
+Richardson-Lucy with 5 to 100 iterations; the error grows slowly with the number of
+iterations, far slower than the support). The default halo, :func:`default_depth`, is
+therefore four PSF half-widths (``4 * (p // 2)`` per axis): tiled results agree with
+whole-image ones to a maximum relative difference of :math:`10^{-3}` in float32 away from
+the image's outer border (``tests/test_tiled.py``, 2D and 3D; below).
 A halo below one half-width is warned about: the seams then show.
 
 **The outer border.** At the image's own border both versions extend the data with

@@ -14,7 +14,7 @@ from scipy import ndimage
 from decondl import tiled
 from decondl.exercises._core import Mistake, Verdict, check_function, check_value
 
-__all__ = ["RL_REACH_CASE", "check_rl_reach", "check_wiener_tiles"]
+__all__ = ["check_rl_reach", "check_wiener_tiles"]
 
 #: PSF length (pixels, odd) and number of iterations of the reach exercise.
 RL_REACH_CASE = (25, 40)
