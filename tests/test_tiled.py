@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import dask.array as da
 import numpy as np
 import pytest
@@ -85,6 +87,19 @@ def test_identity_psf_returns_input_and_one_chunk_equals_whole():
     np.testing.assert_allclose(out, image, rtol=1e-5, atol=1e-3)
     one = tiled.wiener(image, h, 1e-2, chunks=image.shape).compute()
     np.testing.assert_array_equal(one, deconvolve.wiener(image, h, 1e-2, workers=1))
+
+
+def test_an_axis_in_one_chunk_needs_no_halo():
+    # a short stack: the default halo along z (4 half-widths) is longer than the stack
+    image, h, _ = simulated(3)
+    short = image[:8]
+    whole = deconvolve.wiener(short, h, 1e-2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no warning: z has no neighbours to see
+        out = tiled.wiener(short, h, 1e-2, chunks=(8, 48, 40), depth=(1, 20, 20)).compute()
+    assert np.abs(out - whole).max() < TOLERANCE * np.abs(whole).max()
+    out = tiled.richardson_lucy(short, h, 5, chunks=(8, 48, 40)).compute()
+    assert out.shape == short.shape
 
 
 def test_dask_input_keeps_its_chunks_and_float64():

@@ -172,7 +172,10 @@ def default_depth(psf_shape, *, half_widths: int = HALO_HALF_WIDTHS) -> tuple[in
 
 
 def _as_depth(depth, psf_shape, chunks) -> tuple[int, ...]:
-    """Return the halo per axis; warn below one PSF half-width, refuse beyond a chunk."""
+    """Return the halo per axis; warn below one PSF half-width, refuse beyond a chunk.
+
+    An axis held in one chunk has no neighbours: its halo is 0, whatever was asked.
+    """
     if depth is None:
         depth = default_depth(psf_shape)
     elif isinstance(depth, numbers.Integral) and not isinstance(depth, bool | np.bool_):
@@ -182,8 +185,9 @@ def _as_depth(depth, psf_shape, chunks) -> tuple[int, ...]:
     if len(depth) != len(psf_shape):
         raise ValueError(f"depth must have one entry per axis ({len(psf_shape)}), got {depth}")
     depth = tuple(as_int(d, "depth entries", low=0) for d in depth)
+    split = tuple(len(sizes) > 1 for sizes in chunks)
     half = tuple(p // 2 for p in psf_shape)
-    if any(d < h for d, h in zip(depth, half, strict=True)):
+    if any(s and d < h for s, d, h in zip(split, depth, half, strict=True)):
         warnings.warn(
             f"depth {depth} is smaller than the PSF half-width {half}: the tiles do not "
             "see all the light that blurred into them, and seams will show; the default "
@@ -198,7 +202,7 @@ def _as_depth(depth, psf_shape, chunks) -> tuple[int, ...]:
                 f"depth {d}: a chunk's halo may only reach into its direct neighbours; use "
                 "larger chunks (several times the halo, to keep the overlap cheap)"
             )
-    return depth
+    return tuple(d if s else 0 for d, s in zip(depth, split, strict=True))
 
 
 def _map_tiles(arr, depth, function, dtype):
