@@ -13,7 +13,7 @@ import numpy as np
 
 from decondl._checks import as_number
 from decondl.deconvolve._engine import convolve, otf
-from decondl.deconvolve._inputs import image_and_psf, pad_mode_and_workers
+from decondl.deconvolve._inputs import as_backend, image_and_psf, pad_mode_and_workers
 from decondl.deconvolve._padding import filter_plan
 
 __all__ = ["inverse_filter", "wiener"]
@@ -25,11 +25,21 @@ def _filter_apply(
     pad_mode: str,
     workers: int,
     make_filter: Callable[[np.ndarray], np.ndarray],
+    backend: str = "numpy",
 ) -> np.ndarray:
-    """Pad, multiply the spectrum by ``make_filter(otf)``, transform back and crop."""
+    """Pad, multiply the spectrum by ``make_filter(otf)``, transform back and crop.
+
+    The filter is built in NumPy; with ``backend="tensorflow"`` the FFTs of the image and
+    the product run in TensorFlow (``_tensorflow.filter_apply``).
+    """
     grid = filter_plan(image.shape, psf.shape, pad_mode)
     padded = grid.embed(image, pad_mode)
-    return grid.crop(convolve(padded, make_filter(otf(psf, grid.shape, workers)), workers))
+    transfer_filter = make_filter(otf(psf, grid.shape, workers))
+    if backend == "tensorflow":
+        from decondl.deconvolve import _tensorflow
+
+        return grid.crop(_tensorflow.filter_apply(padded, transfer_filter))
+    return grid.crop(convolve(padded, transfer_filter, workers))
 
 
 def _power(transfer: np.ndarray) -> np.ndarray:
@@ -134,7 +144,15 @@ def inverse_filter(
     return _filter_apply(image, psf, pad_mode, workers, make_filter)
 
 
-def wiener(image, psf, balance, *, pad_mode: str = "reflect", workers: int = -1) -> np.ndarray:
+def wiener(
+    image,
+    psf,
+    balance,
+    *,
+    pad_mode: str = "reflect",
+    workers: int = -1,
+    backend: str = "numpy",
+) -> np.ndarray:
     r"""Deconvolve with the Wiener (Tikhonov-regularised inverse) filter.
 
     Parameters
@@ -157,6 +175,10 @@ def wiener(image, psf, balance, *, pad_mode: str = "reflect", workers: int = -1)
     workers : int, optional
         Number of threads for the FFTs; ``-1`` (default) uses every core available
         to the process. The result does not depend on it.
+    backend : {"numpy", "tensorflow"}, optional
+        Where the FFTs of the image run: :mod:`scipy.fft` (``"numpy"``, default) or
+        TensorFlow on its device (GPU when there is one; imported only then). Padding and
+        filter are the same NumPy code for both; the results agree to rounding error.
 
     Returns
     -------
@@ -171,8 +193,8 @@ def wiener(image, psf, balance, *, pad_mode: str = "reflect", workers: int = -1)
     ValueError
         If an array is empty, contains NaN/inf, is not 2D/3D, the dimensions differ,
         the PSF is negative or sums to zero, `balance` is negative or not finite,
-        `pad_mode` is unknown (or ``"wrap"`` with a PSF larger than the image), or
-        `workers` is neither positive nor -1.
+        `pad_mode` is unknown (or ``"wrap"`` with a PSF larger than the image),
+        `workers` is neither positive nor -1, or `backend` is unknown.
 
     See Also
     --------
@@ -230,6 +252,7 @@ def wiener(image, psf, balance, *, pad_mode: str = "reflect", workers: int = -1)
     image, psf = image_and_psf(image, psf)
     balance = as_number(balance, "balance", low=0)
     pad_mode, workers = pad_mode_and_workers(pad_mode, workers)
+    backend = as_backend(backend)
 
     def make_filter(transfer):
         denominator = _power(transfer)
@@ -238,4 +261,4 @@ def wiener(image, psf, balance, *, pad_mode: str = "reflect", workers: int = -1)
         zeros = np.zeros_like(transfer)
         return np.divide(np.conj(transfer), denominator, out=zeros, where=denominator > 0)
 
-    return _filter_apply(image, psf, pad_mode, workers, make_filter)
+    return _filter_apply(image, psf, pad_mode, workers, make_filter, backend)

@@ -7,7 +7,10 @@ import numpy as np
 from decondl._checks import as_choice, as_float_array, as_psf, as_workers
 from decondl.deconvolve._padding import PAD_MODES
 
-__all__ = ["image_and_psf", "pad_mode_and_workers"]
+__all__ = ["BACKENDS", "as_backend", "image_and_psf", "pad_mode_and_workers"]
+
+#: Values of ``backend``: where the FFTs of the deconvolution run.
+BACKENDS = ("numpy", "tensorflow")
 
 
 def image_and_psf(image, psf) -> tuple[np.ndarray, np.ndarray]:
@@ -24,3 +27,8 @@ def image_and_psf(image, psf) -> tuple[np.ndarray, np.ndarray]:
 def pad_mode_and_workers(pad_mode, workers) -> tuple[str, int]:
     """Return ``pad_mode`` (one of ``PAD_MODES``) and the number of threads ``workers``."""
     return as_choice(pad_mode, "pad_mode", PAD_MODES), as_workers(workers)
+
+
+def as_backend(backend) -> str:
+    """Return ``backend`` (one of :data:`BACKENDS`), checked without importing TensorFlow."""
+    return as_choice(backend, "backend", BACKENDS)

@@ -16,7 +16,7 @@ import numpy as np
 
 from decondl._checks import as_bool, as_float_array, as_int, as_number
 from decondl.deconvolve._engine import otf, rl_iterations, sensitivity, threads_for
-from decondl.deconvolve._inputs import image_and_psf, pad_mode_and_workers
+from decondl.deconvolve._inputs import as_backend, image_and_psf, pad_mode_and_workers
 from decondl.deconvolve._padding import rl_plan
 
 __all__ = ["richardson_lucy"]
@@ -39,6 +39,7 @@ def richardson_lucy(
     pad_mode: str = "reflect",
     eps: float = 1e-12,
     workers: int = -1,
+    backend: str = "numpy",
 ):
     r"""Deconvolve with Richardson-Lucy, an EM iteration towards the Poisson ML estimate.
 
@@ -98,7 +99,15 @@ def richardson_lucy(
         Number of threads sharing each iteration; ``-1`` (default) uses every core
         available to the process. Images whose padded size is below 65536 pixels
         run on one thread (synchronising would cost more than it saves). The result
-        does not depend on it.
+        does not depend on it. Ignored by the TensorFlow backend (TensorFlow chooses
+        its own threads).
+    backend : {"numpy", "tensorflow"}, optional
+        Where the iterations run. ``"numpy"`` (default): :mod:`scipy.fft` on the CPU.
+        ``"tensorflow"``: the FFTs and the element-wise updates run in TensorFlow, on its
+        first GPU when there is one (the device CARE uses), else on the CPU; TensorFlow is
+        imported only then. Checks, padding, OTF, boundary weights and the initial estimate
+        are the same NumPy code for both, and the results agree to rounding error
+        (relative difference about :math:`10^{-6}` in float32).
 
     Returns
     -------
@@ -120,8 +129,8 @@ def richardson_lucy(
         the PSF is negative or sums to zero, `num_iter` or `background` is negative,
         `image` has negative values (unless `clip_negative`), `initial` has the wrong
         shape or negative values, `eps` is not positive, `pad_mode` is unknown (or
-        ``"wrap"`` with a PSF larger than the image), or `workers` is neither
-        positive nor -1.
+        ``"wrap"`` with a PSF larger than the image), `workers` is neither
+        positive nor -1, or `backend` is unknown.
 
     See Also
     --------
@@ -193,6 +202,7 @@ def richardson_lucy(
     background = as_number(background, "background", low=0)
     eps = as_number(eps, "eps", low=0, low_open=True)
     pad_mode, workers = pad_mode_and_workers(pad_mode, workers)
+    backend = as_backend(backend)
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable or None, got {type(callback).__name__}")
     if image.min() < 0:
@@ -223,25 +233,37 @@ def richardson_lucy(
 
     history = [] if return_history else None
 
-    def on_iteration(k):
-        current = estimate[grid.fov].copy()  # a new array even when nothing is padded
+    def on_iteration(k, padded):
+        current = padded[grid.fov].copy()  # a new array even when nothing is padded
         if history is not None:
             history.append(current)
             current = current.copy() if callback is not None else current
         if callback is not None:
             callback(k, current)
 
-    rl_iterations(
-        estimate,
-        data,
-        transfer,
-        num_iter,
-        background=background,
-        eps=eps,
-        workers=threads_for(grid.shape, workers),
-        weights=weights,
-        on_iteration=on_iteration if callback is not None or history is not None else None,
-    )
+    watch = callback is not None or history is not None
+    settings = {"background": background, "eps": eps, "weights": weights}
+    if backend == "tensorflow":
+        from decondl.deconvolve import _tensorflow
+
+        estimate = _tensorflow.rl_iterations(
+            estimate,
+            data,
+            transfer,
+            num_iter,
+            **settings,
+            on_iteration=on_iteration if watch else None,
+        )
+    else:
+        rl_iterations(
+            estimate,
+            data,
+            transfer,
+            num_iter,
+            **settings,
+            workers=threads_for(grid.shape, workers),
+            on_iteration=(lambda k: on_iteration(k, estimate)) if watch else None,
+        )
     result = grid.crop(estimate)
     if return_history:
         return result, history
