@@ -448,6 +448,41 @@ def test_best_time():
         restore.best_time(lambda: None, repeats=0)
 
 
+def test_race_warms_up_first_and_times_each_contender_its_number_of_times():
+    calls = []
+    seconds = restore.race(
+        {
+            "slow": lambda: (calls.append("slow"), time.sleep(0.01)),
+            "fast": lambda: calls.append("fast"),
+        },
+        repeats={"slow": 1},
+        warm_up=[lambda: calls.append("warm")],
+    )
+    assert calls == ["warm", "slow", "fast", "fast", "fast"]
+    assert list(seconds) == ["slow", "fast"]
+    assert seconds["slow"] >= 0.01 and all(isinstance(s, float) for s in seconds.values())
+    assert list(restore.race({"a": lambda: None}, repeats=2)) == ["a"]
+
+
+@pytest.mark.parametrize(
+    "kwargs, exception, match",
+    [
+        ({"contenders": {}}, ValueError, "non-empty dict"),
+        ({"contenders": [lambda: None]}, ValueError, "non-empty dict"),
+        ({"contenders": {"a": 3}}, TypeError, "contenders\\['a'\\] must be callable"),
+        ({"repeats": 0}, ValueError, "repeats"),
+        ({"repeats": {"a": 1.5}}, TypeError, "repeats"),
+        ({"repeats": {"b": 1}}, ValueError, "unknown contenders \\['b'\\]"),
+        ({"warm_up": [None]}, TypeError, "warm_up entries must be callable"),
+    ],
+)
+def test_race_rejects_bad_arguments(kwargs, exception, match):
+    arguments = {"contenders": {"a": lambda: None}} | kwargs
+    contenders = arguments.pop("contenders")
+    with pytest.raises(exception, match=match):
+        restore.race(contenders, **arguments)
+
+
 # --------------------------------------------------------------------------- plotting, widget
 
 

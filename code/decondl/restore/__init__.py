@@ -38,7 +38,14 @@ References
    microscopy", Nature Methods 15, 1090-1097 (2018). :doi:`10.1038/s41592-018-0216-7`
 """
 
-from decondl.restore._baselines import best_time, mean_scores, restore_all, tune_rl, tune_wiener
+from decondl.restore._baselines import (
+    best_time,
+    mean_scores,
+    race,
+    restore_all,
+    tune_rl,
+    tune_wiener,
+)
 from decondl.restore._data import (
     DEFAULT_PERCENTILES,
     make_patches,
@@ -58,6 +65,7 @@ __all__ = [
     "model_name",
     "normalize_input",
     "predict_care",
+    "race",
     "restore_all",
     "simulate_pairs",
     "train_care",

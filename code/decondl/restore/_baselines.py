@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import timeit
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -14,7 +14,7 @@ from decondl.forward import Microscope
 from decondl.restore._data import check_pair
 from decondl.restore._train import predict_care
 
-__all__ = ["best_time", "mean_scores", "restore_all", "tune_rl", "tune_wiener"]
+__all__ = ["best_time", "mean_scores", "race", "restore_all", "tune_rl", "tune_wiener"]
 
 
 def _mean_psnr(truths, estimates) -> float:
@@ -188,6 +188,70 @@ def best_time(function: Callable[[], object], *, repeats: int = 3) -> float:
         raise TypeError(f"function must be callable, got {type(function).__name__}")
     repeats = as_int(repeats, "repeats", low=1)
     return float(min(timeit.repeat(function, repeat=repeats, number=1)))
+
+
+def race(
+    contenders: dict[str, Callable[[], object]],
+    *,
+    repeats: int | dict[str, int] = 3,
+    warm_up: Sequence[Callable[[], object]] = (),
+) -> dict[str, float]:
+    """Time several ways of doing the same job under the same conditions, one after the other.
+
+    Parameters
+    ----------
+    contenders : dict of str to callable
+        Name to a function called without arguments (e.g. a CARE prediction and a
+        Richardson-Lucy run of the same image, on the same device).
+    repeats : int or dict of str to int
+        Timed runs per contender (>= 1), for all or per name (names left out: 3); the
+        fastest counts (:func:`best_time`). Use 1 for a slow contender.
+    warm_up : sequence of callable
+        Called once each, untimed, before any timing: TensorFlow builds its graph on the
+        first call, which a fair race does not count (a one-iteration run, a first
+        prediction).
+
+    Returns
+    -------
+    dict of str to float
+        Name to the best wall-clock time in seconds, in the order of ``contenders``.
+
+    Raises
+    ------
+    TypeError
+        If a contender or warm-up is not callable, or a repeat count not an int.
+    ValueError
+        If ``contenders`` is empty, a repeat count is < 1, or ``repeats`` names an unknown
+        contender.
+
+    Examples
+    --------
+    >>> seconds = race({"sum": lambda: sum(range(1000)), "max": lambda: max(range(1000))},
+    ...                repeats={"max": 1})
+    >>> list(seconds), all(s < 1.0 for s in seconds.values())
+    (['sum', 'max'], True)
+    """
+    if not isinstance(contenders, dict) or not contenders:
+        raise ValueError("contenders must be a non-empty dict of name to function")
+    counts = dict.fromkeys(contenders, 3)
+    if isinstance(repeats, dict):
+        unknown = sorted(set(repeats) - set(contenders))
+        if unknown:
+            raise ValueError(f"repeats names unknown contenders {unknown}")
+        counts.update(repeats)
+    else:
+        counts = dict.fromkeys(contenders, repeats)
+    counts = {name: as_int(n, f"repeats[{name!r}]", low=1) for name, n in counts.items()}
+    for name, function in contenders.items():
+        if not callable(function):
+            raise TypeError(f"contenders[{name!r}] must be callable, got {type(function).__name__}")
+    for function in warm_up:
+        if not callable(function):
+            raise TypeError(f"warm_up entries must be callable, got {type(function).__name__}")
+        function()
+    return {
+        name: best_time(function, repeats=counts[name]) for name, function in contenders.items()
+    }
 
 
 # --------------------------------------------------------------------------- comparison
