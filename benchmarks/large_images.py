@@ -66,7 +66,7 @@ def table(rows, header):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[512, 1024, 2048])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[512, 1024, 2048, 4096])
     parser.add_argument("--chunk", type=int, default=512)
     parser.add_argument("--num-iter", type=int, default=20)
     args = parser.parse_args()
