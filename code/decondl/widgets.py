@@ -477,7 +477,7 @@ def rl_explorer(history, truth, *, scores=None, iteration: int | None = None):
         return [figure, curve], {"PSNR": f"{scores[iteration]:.2f} dB"}
 
     alt = "A Richardson-Lucy estimate, the truth, and the PSNR curve marked at its iteration"
-    return _panel(controls, draw, alt=alt, max_values=len(stored))
+    return _panel(controls, draw, alt=alt, max_values=min(len(stored), 12))
 
 
 # --------------------------------------------------------------------------- chapter 6
@@ -580,7 +580,7 @@ def stardist_threshold_explorer(
         return _threshold_state(image, prob, dist, truth_labels, grid, prob_thresh, nms_thresh)
 
     alt = "StarDist's labels outlined over the image, and their AP against the IoU threshold"
-    return _panel(controls, draw, alt=alt, max_values=7)
+    return _panel(controls, draw, alt=alt, max_values=5)
 
 
 __all__ += ["stardist_threshold_explorer", "threshold_figure"]
