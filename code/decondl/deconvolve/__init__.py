@@ -95,12 +95,21 @@ threads). ``scikit-image`` instead calls :func:`scipy.signal.convolve` twice per
 iteration, which transforms the PSF again each time (six FFTs per iteration instead
 of four) on one core. ``benchmarks/deconvolution.py`` measures the difference.
 
+**Backends.** :func:`richardson_lucy` and :func:`wiener` take ``backend="numpy"`` (the
+default, :mod:`scipy.fft` on the CPU, as above) or ``backend="tensorflow"``: the same checks,
+padding plan, OTF and starting values, but the FFTs (``tf.signal.rfft2d`` /
+``tf.signal.rfft3d``) and the iteration's arithmetic run in TensorFlow, on its first GPU
+when it sees one (the device that runs CARE in chapter 5), else on its CPU. The results agree
+to rounding error (``tests/test_deconvolve_tensorflow.py``). TensorFlow is imported only when
+that backend is asked for, through :func:`decondl.backend.tensorflow`.
+
 **Layout.** The public functions live in ``_filters`` (:func:`inverse_filter`,
 :func:`wiener`) and ``_richardson_lucy`` (:func:`richardson_lucy`); both lay the
 image out with the padding plan of ``_padding`` (:class:`~decondl.deconvolve._padding.PadPlan`,
 independent of the FFT library) and compute with the Fourier engine of ``_engine``
-(OTF, circular convolution, the Richardson-Lucy loop), so that another backend or a
-tiled version can reuse the plan and replace only the engine.
+(OTF, circular convolution, the Richardson-Lucy loop); ``_tensorflow`` is the same engine in
+TensorFlow and ``_inputs`` holds the shared argument checks. A tiled version can likewise
+reuse the plan and replace only the engine.
 """
 
 from decondl.deconvolve._filters import inverse_filter, wiener

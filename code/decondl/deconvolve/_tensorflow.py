@@ -5,8 +5,8 @@ with ``backend="tensorflow"``. Everything that happens once per call stays in Nu
 shared with the NumPy backend: the argument checks, the padding plan
 (:class:`~decondl.deconvolve._padding.PadPlan`), the padded data, the OTF, the boundary
 weights and the initial estimate. What is repeated, the FFTs and the element-wise
-arithmetic of every iteration, runs here, with :func:`tf.signal.rfft2d` /
-:func:`tf.signal.rfft3d` and their inverses on whatever device TensorFlow places them (its
+arithmetic of every iteration, runs here, with ``tf.signal.rfft2d`` /
+``tf.signal.rfft3d`` and their inverses on whatever device TensorFlow places them (its
 first GPU when there is one, else the CPU). The arrays are copied to the device once and
 back once (and once per iteration only when a callback or the history asks for the
 estimate).
