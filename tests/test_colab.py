@@ -34,7 +34,12 @@ from decondl.notebook import reading_minutes  # noqa: E402
 FIXTURE = ROOT / "tests" / "data" / "colab"
 COLAB = ROOT / "colab"
 GPU_CHAPTERS = {"care_restoration", "instance_segmentation", "unet_receptive_field"}
-CPU_CHAPTERS = {"cnn_building_blocks", "image_formation", "classical_deconvolution"}
+CPU_CHAPTERS = {
+    "cnn_building_blocks",
+    "image_formation",
+    "classical_deconvolution",
+    "large_images",
+}
 
 # MyST syntax that must not survive in a notebook's markdown: roles ({name}`...`), directive
 # fences (```{name}, ~~~{name}, :::{name}, also indented or quoted) and targets ((label)=).

@@ -1,7 +1,7 @@
 """Automatic checks of the book's exercises: ``check_<name>(answer)`` returns a :class:`Verdict`.
 
 Each chapter's checks live in their own module (``cnn``, ``unet``, ``image_formation``,
-``deconvolution``, ``care``, ``segmentation``) and are importable from here::
+``deconvolution``, ``care``, ``segmentation``, ``large_images``) and are importable from here::
 
     from decondl.exercises import check_receptive_field
     check_receptive_field(answer)
@@ -13,16 +13,26 @@ a mistake students are known to make. In the book build (strict mode, see
 reference solution passes its own check.
 """
 
-from decondl.exercises import _core, care, cnn, deconvolution, image_formation, segmentation, unet
+from decondl.exercises import (
+    _core,
+    care,
+    cnn,
+    deconvolution,
+    image_formation,
+    large_images,
+    segmentation,
+    unet,
+)
 from decondl.exercises._core import *  # noqa: F403
 from decondl.exercises.care import *  # noqa: F403
 from decondl.exercises.cnn import *  # noqa: F403
 from decondl.exercises.deconvolution import *  # noqa: F403
 from decondl.exercises.image_formation import *  # noqa: F403
+from decondl.exercises.large_images import *  # noqa: F403
 from decondl.exercises.segmentation import *  # noqa: F403
 from decondl.exercises.unet import *  # noqa: F403
 
 #: Every chapter module, in the order of the book.
-CHAPTERS = (cnn, unet, image_formation, deconvolution, care, segmentation)
+CHAPTERS = (cnn, unet, image_formation, deconvolution, care, segmentation, large_images)
 
 __all__ = ["CHAPTERS", *_core.__all__] + [name for chapter in CHAPTERS for name in chapter.__all__]
