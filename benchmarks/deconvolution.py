@@ -1,6 +1,6 @@
 """Richardson-Lucy speed and agreement: ``decondl.deconvolve`` against scikit-image.
 
-Run from the repository root with ``python benchmarks/deconvolution.py`` (about a minute on
+Run from the repository root with ``python benchmarks/deconvolution.py`` (about two minutes on
 two cores; ``--runs`` sets the number of timed runs per implementation, at least 5).
 ``--baseline FILE`` also times the ``richardson_lucy`` of an older, single-file version of the
 module, e.g. ``git show REV:code/decondl/deconvolve.py > /tmp/old.py``, in the same runs: on a
@@ -19,6 +19,10 @@ For each case (2D 512 x 512 with a 31 x 31 PSF and 50 iterations; 3D 64 x 128 x 
     the same with ``workers=1``;
 ``baseline same problem``
     only with ``--baseline``: the same call to the older version;
+``TF CPU same problem``, ``TF GPU same problem``
+    the same call with ``backend="tensorflow"``, placed on TensorFlow's CPU and, when
+    TensorFlow sees one, on its first GPU (``tf.device``); left out when TensorFlow is not
+    installed or ``--no-tensorflow`` is given;
 ``decondl default``
     ``richardson_lucy(image, psf, num_iter)``: reflect extension, unobserved band and a
     flux-preserving start, a different (better) border model, so it agrees with scikit-image
@@ -27,11 +31,13 @@ For each case (2D 512 x 512 with a 31 x 31 PSF and 50 iterations; 3D 64 x 128 x 
     the volume in 3D.
 
 The implementations run alternately, run by run, and the median time of each is reported with
-the ratio ``skimage / decondl``. The FFT floor is the median time of one
+the ratios ``skimage / this`` and ``numpy / this`` (``numpy``: ``decondl same problem``, the
+NumPy backend). The FFT floor is the median time of one
 ``scipy.fft.rfftn`` + ``scipy.fft.irfftn`` pair at the padded size (``workers=-1``) times the
 two pairs an iteration needs times the number of iterations. Agreement is
 ``max |decondl - skimage| / max |skimage|`` over the whole image and over the interior (pixels
-more than one PSF width from every border).
+more than one PSF width from every border); the TensorFlow rows are compared with the NumPy
+backend over the whole image.
 """
 
 from __future__ import annotations
@@ -50,6 +56,7 @@ import skimage
 from scipy.signal import fftconvolve
 from skimage.restoration import richardson_lucy as skimage_richardson_lucy
 
+from decondl import backend
 from decondl._checks import available_cores
 from decondl.deconvolve import _padding, richardson_lucy
 
@@ -117,7 +124,34 @@ def load_baseline(path):
     return module.richardson_lucy
 
 
-def run_case(name, shape, psf_shape, num_iter, dtype, runs, rng, baseline=None):
+def tensorflow_devices(enabled=True):
+    """Return ``{row name: TensorFlow device}``: its CPU, and its first GPU when there is one.
+
+    Empty when ``enabled`` is False or TensorFlow is not installed.
+    """
+    if not enabled:
+        return {}
+    try:
+        tf = backend.tensorflow()
+    except ImportError:
+        return {}
+    devices = {"TF CPU same problem": "/CPU:0"}
+    if tf.config.list_physical_devices("GPU"):
+        devices["TF GPU same problem"] = "/GPU:0"
+    return devices
+
+
+def on_device(device, fn):
+    """Return ``fn`` run with TensorFlow's ops placed on ``device``."""
+
+    def placed():
+        with backend.tensorflow().device(device):
+            return fn()
+
+    return placed
+
+
+def run_case(name, shape, psf_shape, num_iter, dtype, runs, rng, baseline=None, devices=None):
     dtype = np.dtype(dtype)
     sigmas = [0.12 * n for n in psf_shape]
     offsets = [(-1) ** i * 0.08 * n for i, n in enumerate(psf_shape)]
@@ -136,6 +170,13 @@ def run_case(name, shape, psf_shape, num_iter, dtype, runs, rng, baseline=None):
     if baseline is not None:
         impls["baseline same problem"] = lambda: baseline(
             image, psf, num_iter, pad_mode="constant", initial=0.5
+        )
+    for row, device in (devices or {}).items():
+        impls[row] = on_device(
+            device,
+            lambda: richardson_lucy(
+                image, psf, num_iter, pad_mode="constant", initial=0.5, backend="tensorflow"
+            ),
         )
     impls["decondl default"] = lambda: richardson_lucy(image, psf, num_iter)
     results = {key: fn() for key, fn in impls.items()}  # warm-up, and the results compared
@@ -166,14 +207,15 @@ def run_case(name, shape, psf_shape, num_iter, dtype, runs, rng, baseline=None):
         )
     print(
         f"  {'implementation':22s} {'median s':>9s} {'min s':>8s} {'skimage/this':>13s}"
-        f" {'this/floor':>11s}"
+        f" {'numpy/this':>11s} {'this/floor':>11s}"
     )
     for key in impls:
         floor = floors[shape_default if key == "decondl default" else shape_same]
         ratio = median["skimage"] / median[key]
+        versus_numpy = median["decondl same problem"] / median[key]
         print(
             f"  {key:22s} {median[key]:9.3f} {min(times[key]):8.3f} {ratio:13.2f}"
-            f" {median[key] / floor:11.2f}"
+            f" {versus_numpy:11.2f} {median[key] / floor:11.2f}"
         )
     same = results["decondl same problem"]
     agree_all = relative_difference(same, reference)
@@ -195,10 +237,20 @@ def run_case(name, shape, psf_shape, num_iter, dtype, runs, rng, baseline=None):
     if baseline is not None:
         agree = relative_difference(same, results["baseline same problem"])
         print(f"  agreement, same problem vs baseline: whole image {agree:.1e}")
+    backends = {}
+    for row in devices or {}:
+        agree = relative_difference(results[row], same)
+        print(f"  agreement, {row} vs NumPy backend: whole image {agree:.1e}")
+        label = row.removesuffix(" same problem")
+        backends[label] = (
+            median["skimage"] / median[row],
+            median["decondl same problem"] / median[row],
+            agree,
+        )
     speedup = median["skimage"] / median["decondl same problem"]
     best = min(times["skimage"]) / min(times["decondl same problem"])
     old = median["skimage"] / median["baseline same problem"] if baseline is not None else None
-    return speedup, best, agree_interior, old
+    return speedup, best, agree_interior, old, backends
 
 
 def main():
@@ -207,7 +259,11 @@ def main():
     parser.add_argument(
         "--baseline", metavar="FILE", help="an older single-file deconvolve.py to time alongside"
     )
+    parser.add_argument(
+        "--no-tensorflow", action="store_true", help="leave out the TensorFlow backend rows"
+    )
     args = parser.parse_args()
+    devices = tensorflow_devices(not args.no_tensorflow)
     runs = max(5, args.runs)
     baseline = load_baseline(args.baseline) if args.baseline else None
     rng = np.random.default_rng(2024)
@@ -217,21 +273,31 @@ def main():
         f" python {platform.python_version()}, {available_cores()} cores,"
         f" load average {os.getloadavg()[0]:.2f}, {runs} runs each, alternating"
     )
+    if devices:
+        tf = backend.tensorflow()
+        print(f"tensorflow {tf.__version__}, its default device: {backend.device_name()}")
     outcome = []
     for case in CASES:
-        outcome.append((case[0], np.dtype(case[4]).name, *run_case(*case, runs, rng, baseline)))
+        outcome.append(
+            (case[0], np.dtype(case[4]).name, *run_case(*case, runs, rng, baseline, devices))
+        )
     print(f"\nload average at the end {os.getloadavg()[0]:.2f}")
     print(
         f"Summary (required: >= {REQUIRED_SPEEDUP}x faster, interior agreement "
         f"< {REQUIRED_AGREEMENT:.0e}):"
     )
-    for name, dtype, speedup, best, agreement, old in outcome:
+    for name, dtype, speedup, best, agreement, old, backends in outcome:
         ok = speedup >= REQUIRED_SPEEDUP and agreement < REQUIRED_AGREEMENT
         versus = "" if old is None else f"  (baseline in the same runs: {old:5.2f}x)"
         print(
             f"  {name:32s} {dtype:8s} {speedup:5.2f}x (medians; {best:5.2f}x best of runs)  "
             f"interior {agreement:.1e}  {'ok' if ok else 'NOT MET'}{versus}"
         )
+        for label, (vs_skimage, vs_numpy, agree) in backends.items():
+            print(
+                f"    {label}: {vs_skimage:5.2f}x skimage, {vs_numpy:5.2f}x the NumPy backend, "
+                f"whole-image difference to NumPy {agree:.1e}"
+            )
     print(
         "Speed-ups are for the same problem (pad_mode='constant', initial=0.5). Other processes\n"
         "on the machine change them a lot: compare the load averages and the 1-thread row."
