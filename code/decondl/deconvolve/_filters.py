@@ -189,7 +189,7 @@ def wiener(
     ------
     TypeError
         If `image` or `psf` is complex, boolean or non-numeric, `balance` is not a
-        real number, or `workers` is not an integer.
+        real number, `workers` is not an integer, or `pad_mode` or `backend` is not a str.
     ValueError
         If an array is empty, contains NaN/inf, is not 2D/3D, the dimensions differ,
         the PSF is negative or sums to zero, `balance` is negative or not finite,

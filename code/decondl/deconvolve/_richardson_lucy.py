@@ -123,7 +123,8 @@ def richardson_lucy(
     TypeError
         If `image` or `psf` is complex, boolean or non-numeric, `num_iter` or
         `workers` is not an integer (bools are rejected), a scalar parameter is not a
-        real number, or `callback` is not callable.
+        real number, `callback` is not callable, or `pad_mode` or `backend` is not a
+        str.
     ValueError
         If an array is empty, contains NaN/inf, is not 2D/3D, the dimensions differ,
         the PSF is negative or sums to zero, `num_iter` or `background` is negative,
