@@ -446,6 +446,47 @@ def test_the_wraparound_test_can_fail():
     assert np.abs(naive(with_object)[right] - naive(without)[right]).max() > 1.0
 
 
+def _rl_on_longer_grids(monkeypatch, image, psf, extra, **kwargs):
+    """RL with every padded axis ``extra`` pixels longer than the planner would choose."""
+    fast_len = _padding.scipy.fft.next_fast_len
+    monkeypatch.setattr(
+        _padding.scipy.fft, "next_fast_len", lambda n, real=True: fast_len(n + extra, real=real)
+    )
+    try:
+        return richardson_lucy(image, psf, 15, **kwargs)
+    finally:
+        monkeypatch.undo()
+
+
+@pytest.mark.parametrize("ndim", NDIMS)
+@pytest.mark.parametrize("pad_mode", ["reflect", "constant", "edge"])
+def test_rl_does_not_depend_on_the_fft_length(monkeypatch, ndim, pad_mode):
+    # The planner rounds the padded grid up to an FFT-friendly length; the spare pixels go to
+    # the unobserved band, so a longer grid (another image size, a tile of decondl.tiled)
+    # gives the same result everywhere, borders included.
+    rng = np.random.default_rng(5)
+    image = blur(rng.random(SHAPES[ndim]) * 10 + 1, asymmetric_psf(ndim))
+    psf = asymmetric_psf(ndim)
+    reference = richardson_lucy(image, psf, 15, pad_mode=pad_mode)
+    for extra in (3, 10):
+        longer = _rl_on_longer_grids(monkeypatch, image, psf, extra, pad_mode=pad_mode)
+        assert np.abs(longer - reference).max() < 1e-9 * np.abs(reference).max(), extra
+
+
+def test_the_fft_length_test_can_fail(monkeypatch):
+    # Wiener has no band: its extension takes the spare pixels and its result changes with
+    # the grid's length, which the same comparison detects.
+    rng = np.random.default_rng(5)
+    image = blur(rng.random(SHAPES[2]) * 10 + 1, asymmetric_psf(2))
+    psf = asymmetric_psf(2)
+    reference = wiener(image, psf, 1e-2)
+    fast_len = _padding.scipy.fft.next_fast_len
+    monkeypatch.setattr(
+        _padding.scipy.fft, "next_fast_len", lambda n, real=True: fast_len(n + 10, real=real)
+    )
+    assert np.abs(wiener(image, psf, 1e-2) - reference).max() > 1e-6 * np.abs(reference).max()
+
+
 @pytest.mark.parametrize("ndim", NDIMS)
 def test_wiener_no_wraparound(ndim):
     # Wiener's restoring kernel has no finite support; the extension by ~2 PSF widths makes what

@@ -30,24 +30,18 @@ the whole-image result, was about :math:`10^{-2}` with a halo of one half-width,
 Richardson-Lucy with 5 to 100 iterations; the error grows slowly with the number of
 iterations, far slower than the support). The default halo, :func:`default_depth`, is
 therefore four PSF half-widths (``4 * (p // 2)`` per axis): tiled results agree with
-whole-image ones to a maximum relative difference of :math:`10^{-3}` in float32 away from
-the image's outer border (``tests/test_tiled.py``, 2D and 3D; below).
+whole-image ones to a maximum relative difference of :math:`10^{-3}` in float32
+(``tests/test_tiled.py``, 2D and 3D; the outer border below).
 A halo below one half-width is warned about: the seams then show.
 
-**The outer border.** At the image's own border both versions extend the data with
-``pad_mode``, but the FFT grid of a chunk has another length than the whole image's, and
-the extension is widened to an FFT-friendly length by a different number of pixels. For
-the linear Wiener filter this changes nothing measurable. For Richardson-Lucy the
-estimate near the border depends on that width: within a few PSF half-widths of the
-outer border, tiled and whole-image results differ by up to about :math:`10^{-2}` of the
-maximum after 20 iterations on the test data (``tests/test_tiled.py``), growing with
-the number of iterations. The whole-image result is no more "right" there: cropping a
-few columns from the opposite side of the image changes it at this border by
-:math:`10^{-3}` already. Only the halo is the tiling's own error, so the tolerance above
-is stated away from the outer border; :func:`difference_by_region` reports the interior,
-the seams and the border separately. (Equal borders would need the chunk's padding
-width to be set from outside, which the public API of :mod:`decondl.deconvolve` does
-not offer.)
+**The outer border.** At the image's own border each chunk is extended with
+``pad_mode`` exactly as the whole image is: the extension is one PSF half-width for
+Richardson-Lucy whatever the length of the FFT grid (the spare pixels of a rounded-up
+grid widen the unobserved band, which changes nothing in the field of view). So tiled
+and whole-image Richardson-Lucy agree along the outer border as well as inside
+(``tests/test_tiled.py``); :func:`difference_by_region` still reports the interior, the
+seams and the border separately. The Wiener filter has no band: its extension takes the
+spare pixels, which changes its result near the border by far less than the tolerance.
 
 **Starting value.** Richardson-Lucy starts every chunk from the same flat estimate, the
 mean of the whole image minus the background (one pass over the data, computed when the
@@ -56,11 +50,10 @@ graph is built), as the whole-image version does.
 
 from __future__ import annotations
 
-import numbers
 import time
 import tracemalloc
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 import numpy as np
 
@@ -72,6 +65,7 @@ from decondl._checks import (
     as_int,
     as_number,
     as_pair,
+    as_per_axis,
     as_psf,
     as_workers,
     float_dtype,
@@ -128,20 +122,9 @@ def _as_image(image, chunks):
 
 
 def _as_chunks(chunks, shape) -> tuple[int, ...]:
-    """Return one chunk length per axis (an int applies to every axis)."""
-    if isinstance(chunks, numbers.Integral) and not isinstance(chunks, bool | np.bool_):
-        chunks = (chunks,) * len(shape)
-    if isinstance(chunks, str | bytes) or not isinstance(chunks, Sequence | np.ndarray):
-        raise TypeError(
-            f"chunks must be an int or a tuple of ints (one per axis), got {chunks!r:.60}"
-        )
-    if len(chunks) != len(shape):
-        raise ValueError(
-            f"chunks must have one entry per image axis ({len(shape)}), got {tuple(chunks)}"
-        )
-    return tuple(
-        min(as_int(c, "chunks entries", low=1), n) for c, n in zip(chunks, shape, strict=True)
-    )
+    """Return one chunk length per axis, at most the image's length there."""
+    sizes = as_per_axis(chunks, "chunks", len(shape))
+    return tuple(min(c, n) for c, n in zip(sizes, shape, strict=True))
 
 
 def default_depth(psf_shape, *, half_widths: int = HALO_HALF_WIDTHS) -> tuple[int, ...]:
@@ -178,13 +161,7 @@ def _as_depth(depth, psf_shape, chunks) -> tuple[int, ...]:
     """
     if depth is None:
         depth = default_depth(psf_shape)
-    elif isinstance(depth, numbers.Integral) and not isinstance(depth, bool | np.bool_):
-        depth = (depth,) * len(psf_shape)
-    if isinstance(depth, str | bytes) or not isinstance(depth, Sequence | np.ndarray):
-        raise TypeError(f"depth must be an int or a tuple of ints, got {depth!r:.60}")
-    if len(depth) != len(psf_shape):
-        raise ValueError(f"depth must have one entry per axis ({len(psf_shape)}), got {depth}")
-    depth = tuple(as_int(d, "depth entries", low=0) for d in depth)
+    depth = as_per_axis(depth, "depth", len(psf_shape), low=0)
     split = tuple(len(sizes) > 1 for sizes in chunks)
     half = tuple(p // 2 for p in psf_shape)
     if any(s and d < h for s, d, h in zip(split, depth, half, strict=True)):
@@ -479,16 +456,6 @@ def measure(function: Callable[[], object]) -> tuple[object, float, int]:
 # --------------------------------------------------------------------------- networks
 
 
-def _as_tiles(n_tiles, ndim: int) -> tuple[int, ...]:
-    if isinstance(n_tiles, numbers.Integral) and not isinstance(n_tiles, bool | np.bool_):
-        n_tiles = (n_tiles,) * ndim
-    if isinstance(n_tiles, str | bytes) or not isinstance(n_tiles, Sequence | np.ndarray):
-        raise TypeError(f"n_tiles must be an int or a tuple of ints, got {n_tiles!r:.60}")
-    if len(n_tiles) != ndim:
-        raise ValueError(f"n_tiles must have one entry per image axis ({ndim}), got {n_tiles}")
-    return tuple(as_int(t, "n_tiles entries", low=1) for t in n_tiles)
-
-
 def predict_care_tiled(model, image, n_tiles, *, percentiles=(1.0, 99.8)) -> np.ndarray:
     """Restore one large 2D image with CARE in tiles, by CSBDeep's own tiling.
 
@@ -521,7 +488,7 @@ def predict_care_tiled(model, image, n_tiles, *, percentiles=(1.0, 99.8)) -> np.
 
     low, high = as_pair(percentiles, "percentiles", low=0, high=100, strict=True)
     arr = as_float_array(image, "image", ndims=(2,), dtype=np.float32)
-    tiles = _as_tiles(n_tiles, arr.ndim)
+    tiles = as_per_axis(n_tiles, "n_tiles", arr.ndim)
     normalizer = PercentileNormalizer(low, high, do_after=False)
     with backend.quiet():
         out = model.predict(arr, "YX", normalizer=normalizer, n_tiles=tiles)

@@ -32,7 +32,7 @@ back to the field of view. With
 :math:`h = \lfloor p/2 \rfloor` the PSF half-width along that axis (:math:`p`
 its length):
 
-* Richardson-Lucy extends the image by at least :math:`h` pixels on both sides
+* Richardson-Lucy extends the image by :math:`h` pixels on both sides
   (values from ``pad_mode``, below) and then leaves a band of at least
   :math:`2h` pixels in which the data is *unobserved*: the estimate may be
   non-zero there, but the ratio of data to model is set to zero, and the update
@@ -57,8 +57,11 @@ its length):
   regularisation (the inverse filter) it is not.
 
 The padded length is then rounded up to an FFT-friendly (5-smooth) length with
-:func:`scipy.fft.next_fast_len`; the spare pixels widen the extension. The
-extension values come from ``pad_mode`` (numpy's :func:`numpy.pad` modes):
+:func:`scipy.fft.next_fast_len`. For Richardson-Lucy the spare pixels widen the
+unobserved band, so its result does not depend on the length chosen (a tile of
+an image, with another FFT length, is extended exactly like the whole image);
+for the filters they widen the extension. The extension values come from
+``pad_mode`` (numpy's :func:`numpy.pad` modes):
 
 ``"reflect"`` (default)
     mirror about the edge pixel, ``d c b | a b c d | c b a``: a smooth

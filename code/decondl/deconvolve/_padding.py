@@ -116,20 +116,29 @@ def plan(image_shape, psf_shape, *, extend: int, band: int) -> PadPlan:
     the image is extended by at least ``extend * h`` pixels on both sides, followed
     by an unobserved band of at least ``band * h`` pixels, up to the FFT-friendly
     length ``m = scipy.fft.next_fast_len(n + 2 * extend * h + band * h, real=True)``.
-    The spare pixels widen the extension (or the band when ``extend == 0``).
+    The spare pixels widen the band; without a band (``band == 0``) they widen the
+    extension. An unobserved band wider than needed changes nothing in the field of
+    view, so a Richardson-Lucy result does not depend on how far ``m`` was rounded up:
+    two grids of different lengths (a whole image and a tile of it in
+    :mod:`decondl.tiled`) see the same extension of exactly ``extend * h`` pixels.
 
     Examples
     --------
     >>> plan((100,), (11,), extend=1, band=2)
     PadPlan(image_shape=(100,), widths=((5, 5),), shape=(120,))
+    >>> plan((101,), (11,), extend=1, band=2)  # 121 rounded up to 125: a wider band
+    PadPlan(image_shape=(101,), widths=((5, 5),), shape=(125,))
+    >>> plan((101,), (11,), extend=4, band=0)  # no band: a wider extension
+    PadPlan(image_shape=(101,), widths=((21, 22),), shape=(144,))
     """
     widths, shape = [], []
     for n, p in zip(image_shape, psf_shape, strict=True):
         half = p // 2
         minimum = n + 2 * extend * half + band * half
         m = scipy.fft.next_fast_len(minimum, real=True)
-        before = extend * half + (m - minimum) // 2 if extend else 0
-        after = m - n - band * half - before if extend else 0
+        spare = 0 if band else m - minimum
+        before = extend * half + spare // 2
+        after = extend * half + spare - spare // 2
         widths.append((before, after))
         shape.append(m)
     return PadPlan(tuple(image_shape), tuple(widths), tuple(shape))
