@@ -113,6 +113,31 @@ def test_as_shape_and_workers():
         _checks.as_workers(0)
 
 
+def test_as_per_axis():
+    assert _checks.as_per_axis(8, "chunks", 3) == (8, 8, 8)
+    assert _checks.as_per_axis(np.array([0, 4]), "depth", 2, low=0) == (0, 4)
+    with pytest.raises(TypeError, match=r"chunks must be an int or a tuple of ints \(one per"):
+        _checks.as_per_axis("8", "chunks", 2)
+    with pytest.raises(TypeError, match="chunks must be an int or a tuple"):
+        _checks.as_per_axis(True, "chunks", 2)
+    with pytest.raises(ValueError, match=r"n_tiles must have one entry per image axis \(2\)"):
+        _checks.as_per_axis((1, 2, 3), "n_tiles", 2)
+    with pytest.raises(ValueError, match="n_tiles entries must be >= 1"):
+        _checks.as_per_axis((1, 0), "n_tiles", 2)
+    with pytest.raises(TypeError, match="depth entries must be an int"):
+        _checks.as_per_axis((1, 2.5), "depth", 2, low=0)
+
+
+def test_as_mask():
+    assert _checks.as_mask(np.array([[0, 1]])).dtype == bool
+    with pytest.raises(TypeError, match="mask must be a boolean array"):
+        _checks.as_mask(np.array([[0, 2]]))
+    with pytest.raises(TypeError, match="mask must be a boolean array"):
+        _checks.as_mask(np.array([[0.0, 1.0]]))
+    with pytest.raises(ValueError, match="fg must be 2D, got 3 dimensions"):
+        _checks.as_mask(np.ones((2, 2, 2), bool), "fg", ndims=(2,))
+
+
 @pytest.mark.parametrize(
     ("value", "kwargs", "error", "match"),
     [

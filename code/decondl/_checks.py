@@ -24,8 +24,10 @@ __all__ = [
     "as_float_array",
     "as_int",
     "as_labels",
+    "as_mask",
     "as_number",
     "as_pair",
+    "as_per_axis",
     "as_psf",
     "as_rng",
     "as_shape",
@@ -228,6 +230,36 @@ def as_shape(shape, name: str = "shape", ndims: Sequence[int] = (2, 3)) -> tuple
     return tuple(as_int(size, f"{name} entries", low=1) for size in dims)
 
 
+def as_per_axis(value, name: str, ndim: int, *, low: int = 1) -> tuple[int, ...]:
+    """Return one int per axis: an int applies to every axis, a sequence gives one each.
+
+    For chunk shapes, halos, tile counts; every entry must be ``>= low``.
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is neither an int nor a sequence of ints.
+    ValueError
+        If the sequence does not have ``ndim`` entries or an entry is below ``low``.
+
+    Examples
+    --------
+    >>> as_per_axis(64, "chunks", 3)
+    (64, 64, 64)
+    >>> as_per_axis((1, 2), "n_tiles", 2)
+    (1, 2)
+    """
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool | np.bool_):
+        value = (value,) * ndim
+    if isinstance(value, str | bytes) or not isinstance(value, Sequence | np.ndarray):
+        raise TypeError(
+            f"{name} must be an int or a tuple of ints (one per axis), got {value!r:.60}"
+        )
+    if len(value) != ndim:
+        raise ValueError(f"{name} must have one entry per image axis ({ndim}), got {tuple(value)}")
+    return tuple(as_int(v, f"{name} entries", low=low) for v in value)
+
+
 def available_cores() -> int:
     """Return the number of CPU cores this process may use."""
     try:
@@ -397,6 +429,26 @@ def as_labels(value, name: str, ndims: Sequence[int] = (2, 3)) -> np.ndarray:
 
 #: Negative PSF values smaller than this fraction of the largest magnitude are round-off.
 PSF_ROUNDOFF = 1e-9
+
+
+def as_mask(value, name: str = "mask", ndims: Sequence[int] = (2, 3)) -> np.ndarray:
+    """Return a foreground mask as bool: a boolean array or 0/1 integers.
+
+    Raises
+    ------
+    TypeError
+        If ``value`` holds anything but booleans or the integers 0 and 1.
+    ValueError
+        If its number of dimensions is not in ``ndims`` or it is empty.
+    """
+    arr = as_array(value, name, ndims=ndims, allow_bool=True)
+    if arr.dtype != bool:
+        if arr.dtype.kind not in "iu" or not np.isin(arr, (0, 1)).all():
+            raise TypeError(
+                f"{name} must be a boolean array (or 0/1 integers), got dtype {arr.dtype}"
+            )
+        arr = arr.astype(bool)
+    return arr
 
 
 def as_psf(psf, name: str = "psf", *, ndim: int | None = None, dtype=None) -> np.ndarray:

@@ -8,31 +8,11 @@ from skimage import filters, segmentation
 from skimage.feature import peak_local_max
 
 from decondl import deconvolve
-from decondl._checks import as_array, as_choice, as_float_array, as_int, as_number
+from decondl._checks import as_choice, as_float_array, as_int, as_mask, as_number
 
 __all__ = ["classical_segment", "split_touching"]
 
 _THRESHOLDS = {"otsu": filters.threshold_otsu, "li": filters.threshold_li}
-
-
-def as_mask(value, name: str = "mask", ndims=(2, 3)) -> np.ndarray:
-    """Return a foreground mask as bool: a boolean array or 0/1 integers (package-private).
-
-    Raises
-    ------
-    TypeError
-        If ``value`` holds anything but booleans or the integers 0 and 1.
-    ValueError
-        If its number of dimensions is not in ``ndims`` or it is empty.
-    """
-    arr = as_array(value, name, ndims=ndims, allow_bool=True)
-    if arr.dtype != bool:
-        if arr.dtype.kind not in "iu" or not np.isin(arr, (0, 1)).all():
-            raise TypeError(
-                f"{name} must be a boolean array (or 0/1 integers), got dtype {arr.dtype}"
-            )
-        arr = arr.astype(bool)
-    return arr
 
 
 def split_touching(mask, *, min_distance_px: int = 4, smooth_sigma_px: float = 1.0) -> np.ndarray:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from decondl._checks import as_int, as_labels, as_number, as_shape
-from decondl.segment._classical import as_mask
+from decondl._checks import as_int, as_labels, as_mask, as_number, as_shape
 
 __all__ = ["labels_from_outputs", "star_convex_fit", "star_rays"]
 
