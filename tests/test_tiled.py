@@ -35,11 +35,12 @@ def simulated(ndim, seed=0):
     return image, h.astype(np.float32), case["chunks"]
 
 
+@pytest.mark.parametrize("num_iter", [20, 100])
 @pytest.mark.parametrize("ndim", [2, 3])
-def test_rl_default_halo_meets_tolerance(ndim):
+def test_rl_default_halo_meets_tolerance(ndim, num_iter):
     image, h, chunks = simulated(ndim)
-    whole = deconvolve.richardson_lucy(image, h, 20)
-    result = tiled.richardson_lucy(image, h, 20, chunks=chunks)
+    whole = deconvolve.richardson_lucy(image, h, num_iter)
+    result = tiled.richardson_lucy(image, h, num_iter, chunks=chunks)
     assert result.dtype == np.float32 and result.shape == image.shape
     out = result.compute()
     assert out.dtype == np.float32
