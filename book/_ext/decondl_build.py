@@ -14,6 +14,12 @@
 * **Book mode.** Kernels see ``DECONDL_BOOK_BUILD=1`` (``decondl.notebook.glue`` then glues
   for the text instead of printing) and ``DECONDL_EXERCISES_STRICT=1`` (a failing exercise
   check raises, so every reference solution is proven by the build).
+* **Downloads keep their outputs.** The ".ipynb" download of a page is the notebook MyST-NB
+  writes to ``<build>/jupyter_execute``. When a page's outputs come from the cache, MyST-NB
+  1.4 writes the notebook *without* them (it merges the cached outputs into a copy and saves
+  the original); the published site, built from a restored cache, would then offer empty
+  notebooks. After each page is read, such a notebook is merged with its cache entry and
+  written again (:func:`restore_cached_outputs`).
 * **Failures are not forgotten.** Sphinx does not re-read an unchanged page, so a page whose
   execution failed would look fine on the next build (its warnings are not repeated). Pages
   whose last execution failed are always re-read.
@@ -25,6 +31,7 @@ import os
 import shutil
 from pathlib import Path
 
+import nbformat
 from patient_kernels import patient_kernel_channels
 from sphinx.application import Sphinx
 from sphinx.config import Config
@@ -85,6 +92,36 @@ def _reread_failed_pages(app, env, added, changed, removed) -> list[str]:
     return failed
 
 
+def restore_cached_outputs(notebook_path: Path, cache_path: Path) -> bool:
+    """Give the executed notebook at ``notebook_path`` the outputs its cache entry holds.
+
+    Only a notebook without any output is changed, and only when ``cache_path`` (a
+    jupyter-cache folder) holds a matching executed notebook. Returns whether the file was
+    rewritten.
+    """
+    from jupyter_cache import get_cache
+
+    if not notebook_path.is_file() or not cache_path.is_dir():
+        return False
+    nb = nbformat.read(notebook_path, as_version=4)
+    if any(cell.get("outputs") for cell in nb.cells if cell.cell_type == "code"):
+        return False
+    try:
+        _, merged = get_cache(str(cache_path)).merge_match_into_notebook(nb)
+    except KeyError:  # not in the cache: an unexecuted page or one without code
+        return False
+    if not any(cell.get("outputs") for cell in merged.cells if cell.cell_type == "code"):
+        return False
+    nbformat.write(merged, notebook_path)
+    return True
+
+
+def _restore_download(app: Sphinx, doctree) -> None:
+    notebook_path = Path(app.outdir).parent / "jupyter_execute" / f"{app.env.docname}.ipynb"
+    if restore_cached_outputs(notebook_path, Path(app.config.nb_execution_cache_path)):
+        logger.info("decondl: cached outputs restored in %s", notebook_path.name)
+
+
 def setup(app: Sphinx) -> dict:
     patient_kernel_channels()
     # rebuild="env": a different profile or package makes Sphinx re-read (and re-run) every page.
@@ -92,4 +129,5 @@ def setup(app: Sphinx) -> dict:
     app.add_config_value("decondl_source_hash", "", rebuild="env", types=[str])
     app.connect("config-inited", _resolve_profile, priority=100)
     app.connect("env-get-outdated", _reread_failed_pages)
+    app.connect("doctree-read", _restore_download)
     return {"version": "1.1", "parallel_read_safe": True, "parallel_write_safe": True}
