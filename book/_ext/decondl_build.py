@@ -117,8 +117,9 @@ def restore_cached_outputs(notebook_path: Path, cache_path: Path) -> bool:
 
 
 def _restore_download(app: Sphinx, doctree) -> None:
+    cache = app.config.nb_execution_cache_path
     notebook_path = Path(app.outdir).parent / "jupyter_execute" / f"{app.env.docname}.ipynb"
-    if restore_cached_outputs(notebook_path, Path(app.config.nb_execution_cache_path)):
+    if cache and restore_cached_outputs(notebook_path, Path(cache)):
         logger.info("decondl: cached outputs restored in %s", notebook_path.name)
 
 
