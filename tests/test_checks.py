@@ -128,6 +128,17 @@ def test_as_per_axis():
         _checks.as_per_axis((1, 2.5), "depth", 2, low=0)
 
 
+def test_as_callable():
+    assert _checks.as_callable(len, "f") is len
+    assert _checks.as_callable(None, "callback", optional=True) is None
+    with pytest.raises(TypeError, match="f must be callable, got int"):
+        _checks.as_callable(3, "f")
+    with pytest.raises(TypeError, match="f must be callable, got NoneType"):
+        _checks.as_callable(None, "f")
+    with pytest.raises(TypeError, match="callback must be callable or None, got str"):
+        _checks.as_callable("print", "callback", optional=True)
+
+
 def test_as_mask():
     assert _checks.as_mask(np.array([[0, 1]])).dtype == bool
     with pytest.raises(TypeError, match="mask must be a boolean array"):

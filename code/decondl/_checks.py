@@ -20,6 +20,7 @@ import numpy as np
 __all__ = [
     "as_array",
     "as_bool",
+    "as_callable",
     "as_choice",
     "as_float_array",
     "as_int",
@@ -73,6 +74,20 @@ def as_bool(value, name: str) -> bool:
     if isinstance(value, bool | np.bool_):
         return bool(value)
     raise TypeError(f"{name} must be True or False, got {value!r} ({type(value).__name__})")
+
+
+def as_callable(value, name: str, *, optional: bool = False):
+    """Return ``value`` if it can be called (or is None when ``optional``).
+
+    Raises
+    ------
+    TypeError
+        If it cannot be called.
+    """
+    if callable(value) or (optional and value is None):
+        return value
+    expected = "callable or None" if optional else "callable"
+    raise TypeError(f"{name} must be {expected}, got {type(value).__name__}")
 
 
 def _bounds_text(low, high, low_open: bool, high_open: bool) -> str:

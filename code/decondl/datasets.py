@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from decondl._checks import as_float_array, as_int, as_labels, as_pair, as_rng
+from decondl._checks import as_callable, as_float_array, as_int, as_labels, as_pair, as_rng
 from decondl.forward import Microscope
 
 __all__ = ["DEFAULT_PERCENTILES", "normalize", "simulate"]
@@ -88,8 +88,7 @@ def simulate(
     >>> raw.shape, truths.dtype, labels.dtype
     ((2, 32, 32), dtype('float32'), dtype('int32'))
     """
-    if not callable(phantom):
-        raise TypeError(f"phantom must be callable as phantom(rng), got {type(phantom).__name__}")
+    as_callable(phantom, "phantom")
     n = as_int(n, "n", low=1)
     rng = as_rng(rng)
     scope = Microscope() if scope is None else scope

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from decondl._checks import as_choice, as_int
+from decondl._checks import as_callable, as_choice, as_int
 
 __all__ = [
     "MAX_BYTES",
@@ -549,8 +549,7 @@ def precompute(
     >>> len(demo.states), demo.picture()[0, 0].tolist()
     (3, [128, 128, 128])
     """
-    if not callable(function):
-        raise TypeError(f"function must be callable, got {type(function).__name__}")
+    as_callable(function, "function")
     mode = as_choice(mode, "mode", MODES)
     image_format = as_choice(image_format, "image_format", FORMATS)
     max_bytes = as_int(max_bytes, "max_bytes", low=1)

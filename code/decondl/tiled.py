@@ -65,6 +65,7 @@ import numpy as np
 from decondl import deconvolve
 from decondl._checks import (
     as_bool,
+    as_callable,
     as_choice,
     as_float_array,
     as_int,
@@ -440,8 +441,7 @@ def measure(function: Callable[[], object]) -> tuple[object, float, int]:
     >>> peak >= 8_000_000
     True
     """
-    if not callable(function):
-        raise TypeError(f"function must be callable, got {type(function).__name__}")
+    as_callable(function, "function")
     was_tracing = tracemalloc.is_tracing()
     if not was_tracing:
         tracemalloc.start()

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from decondl._checks import as_bool, as_float_array, as_int, as_number
+from decondl._checks import as_bool, as_callable, as_float_array, as_int, as_number
 from decondl.deconvolve._engine import otf, rl_iterations, sensitivity, threads_for
 from decondl.deconvolve._inputs import as_backend, image_and_psf, pad_mode_and_workers
 from decondl.deconvolve._padding import rl_plan
@@ -204,8 +204,7 @@ def richardson_lucy(
     eps = as_number(eps, "eps", low=0, low_open=True)
     pad_mode, workers = pad_mode_and_workers(pad_mode, workers)
     backend = as_backend(backend)
-    if callback is not None and not callable(callback):
-        raise TypeError(f"callback must be callable or None, got {type(callback).__name__}")
+    as_callable(callback, "callback", optional=True)
     if image.min() < 0:
         if not clip_negative:
             raise ValueError(

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from decondl import deconvolve, metrics
-from decondl._checks import as_bool, as_int, as_number, as_stack
+from decondl._checks import as_bool, as_callable, as_int, as_number, as_stack
 from decondl.datasets import DEFAULT_PERCENTILES
 from decondl.forward import Microscope
 from decondl.restore._data import check_pair
@@ -184,8 +184,7 @@ def best_time(function: Callable[[], object], *, repeats: int = 3) -> float:
     >>> best_time(lambda: sum(range(1000))) < 1.0
     True
     """
-    if not callable(function):
-        raise TypeError(f"function must be callable, got {type(function).__name__}")
+    as_callable(function, "function")
     repeats = as_int(repeats, "repeats", low=1)
     return float(min(timeit.repeat(function, repeat=repeats, number=1)))
 
@@ -243,12 +242,9 @@ def race(
         counts = dict.fromkeys(contenders, repeats)
     counts = {name: as_int(n, f"repeats[{name!r}]", low=1) for name, n in counts.items()}
     for name, function in contenders.items():
-        if not callable(function):
-            raise TypeError(f"contenders[{name!r}] must be callable, got {type(function).__name__}")
+        as_callable(function, f"contenders[{name!r}]")
     for function in warm_up:
-        if not callable(function):
-            raise TypeError(f"warm_up entries must be callable, got {type(function).__name__}")
-        function()
+        as_callable(function, "warm_up entries")()
     return {
         name: best_time(function, repeats=counts[name]) for name, function in contenders.items()
     }
