@@ -468,12 +468,13 @@ def test_race_warms_up_first_and_times_each_contender_its_number_of_times():
     "kwargs, exception, match",
     [
         ({"contenders": {}}, ValueError, "non-empty dict"),
-        ({"contenders": [lambda: None]}, ValueError, "non-empty dict"),
+        ({"contenders": [lambda: None]}, TypeError, "must be a dict of name to function, got list"),
         ({"contenders": {"a": 3}}, TypeError, "contenders\\['a'\\] must be callable"),
         ({"repeats": 0}, ValueError, "repeats"),
         ({"repeats": {"a": 1.5}}, TypeError, "repeats"),
         ({"repeats": {"b": 1}}, ValueError, "unknown contenders \\['b'\\]"),
         ({"warm_up": [None]}, TypeError, "warm_up entries must be callable"),
+        ({"warm_up": [lambda: 1 / 0, None]}, TypeError, "warm_up entries must be callable"),
     ],
 )
 def test_race_rejects_bad_arguments(kwargs, exception, match):

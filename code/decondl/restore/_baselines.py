@@ -218,7 +218,8 @@ def race(
     Raises
     ------
     TypeError
-        If a contender or warm-up is not callable, or a repeat count not an int.
+        If ``contenders`` is not a dict, a contender or warm-up is not callable, or a repeat
+        count not an int.
     ValueError
         If ``contenders`` is empty, a repeat count is < 1, or ``repeats`` names an unknown
         contender.
@@ -230,7 +231,11 @@ def race(
     >>> list(seconds), all(s < 1.0 for s in seconds.values())
     (['sum', 'max'], True)
     """
-    if not isinstance(contenders, dict) or not contenders:
+    if not isinstance(contenders, dict):
+        raise TypeError(
+            f"contenders must be a dict of name to function, got {type(contenders).__name__}"
+        )
+    if not contenders:
         raise ValueError("contenders must be a non-empty dict of name to function")
     counts = dict.fromkeys(contenders, 3)
     if isinstance(repeats, dict):
@@ -243,8 +248,9 @@ def race(
     counts = {name: as_int(n, f"repeats[{name!r}]", low=1) for name, n in counts.items()}
     for name, function in contenders.items():
         as_callable(function, f"contenders[{name!r}]")
+    warm_up = [as_callable(function, "warm_up entries") for function in warm_up]
     for function in warm_up:
-        as_callable(function, "warm_up entries")()
+        function()
     return {
         name: best_time(function, repeats=counts[name]) for name, function in contenders.items()
     }
